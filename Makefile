@@ -1,0 +1,35 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install translations extract-messages bench clean
+
+run: install
+	$(BIN)/leerpaspoort serve --host 127.0.0.1 --port 8000
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+install: $(STAMP) translations
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+# Compiled catalogues are build output; the .po files are the source.
+translations: $(STAMP)
+	$(BIN)/pybabel compile -d lti_tool/translations
+
+extract-messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o lti_tool/translations/messages.pot .
+	$(BIN)/pybabel update -i lti_tool/translations/messages.pot -d lti_tool/translations --no-fuzzy-matching
+
+bench: install
+	for script in benchmarks/*.py; do $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache test-output
