@@ -1,0 +1,28 @@
+"""Periodic clean-up the worker runs: expired logins, hand-off tickets and launch records."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from lti_tool.db import utcnow
+from lti_tool.lti.handoff import purge_expired_tickets
+from lti_tool.lti.login import purge_expired_logins
+from lti_tool.lti.models import LaunchRecord
+from lti_tool.settings import Settings
+
+# Launch records back deep-linking responses and service calls made during a session.
+LAUNCH_RECORD_TTL = timedelta(days=2)
+
+
+def run_housekeeping(session: Session, settings: Settings) -> dict[str, int]:
+    """Delete what has outlived its use; return how many rows of each kind went."""
+    return {
+        "login_states": purge_expired_logins(session, settings.lti_login_state_ttl),
+        "session_tickets": purge_expired_tickets(session, settings.lti_session_ticket_ttl),
+        "launch_records": session.execute(
+            delete(LaunchRecord).where(LaunchRecord.created_at < utcnow() - LAUNCH_RECORD_TTL)
+        ).rowcount,
+    }

@@ -1,0 +1,39 @@
+"""Dutch and English: the launch's locale decides, the person can switch."""
+
+from __future__ import annotations
+
+from flask import Flask, request, session
+from flask_babel import Babel, get_locale
+
+from lti_tool.settings import PROJECT_DIR, Settings
+
+SUPPORTED_LOCALES = ("nl", "en")
+
+
+def normalise_locale(value: str | None) -> str | None:
+    """Map a platform locale such as "en", "nl_NL" or "en-GB" to a supported language."""
+    if not value:
+        return None
+    language = value.replace("_", "-").split("-")[0].lower()
+    return language if language in SUPPORTED_LOCALES else None
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    def select_locale() -> str:
+        chosen = normalise_locale(session.get("locale"))
+        if chosen:
+            return chosen
+        return request.accept_languages.best_match(SUPPORTED_LOCALES) or settings.default_locale
+
+    Babel(
+        app,
+        locale_selector=select_locale,
+        default_locale=settings.default_locale,
+        default_translation_directories=str(PROJECT_DIR / "lti_tool" / "translations"),
+    )
+    app.jinja_env.globals["get_locale"] = get_locale
+    from lti_tool.lti.roles import ROLE_LABELS
+
+    app.jinja_env.globals["role_labels"] = ROLE_LABELS
+    # Features add (endpoint, label) pairs to the main navigation when they register.
+    app.jinja_env.globals["nav_links"] = app.extensions.setdefault("leerpaspoort.nav_links", [])
