@@ -1,0 +1,42 @@
+"""Claim names, message types and role vocabularies of LTI 1.3 and its services."""
+
+LTI = "https://purl.imsglobal.org/spec/lti/claim/"
+MESSAGE_TYPE = LTI + "message_type"
+VERSION = LTI + "version"
+DEPLOYMENT_ID = LTI + "deployment_id"
+TARGET_LINK_URI = LTI + "target_link_uri"
+RESOURCE_LINK = LTI + "resource_link"
+ROLES = LTI + "roles"
+CONTEXT = LTI + "context"
+CUSTOM = LTI + "custom"
+LAUNCH_PRESENTATION = LTI + "launch_presentation"
+TOOL_PLATFORM = LTI + "tool_platform"
+AGS_ENDPOINT = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+NRPS = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
+DEEP_LINKING_SETTINGS = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
+DL_CONTENT_ITEMS = "https://purl.imsglobal.org/spec/lti-dl/claim/content_items"
+DL_DATA = "https://purl.imsglobal.org/spec/lti-dl/claim/data"
+
+RESOURCE_LINK_REQUEST = "LtiResourceLinkRequest"
+DEEP_LINKING_REQUEST = "LtiDeepLinkingRequest"
+DEEP_LINKING_RESPONSE = "LtiDeepLinkingResponse"
+SUPPORTED_MESSAGE_TYPES = (RESOURCE_LINK_REQUEST, DEEP_LINKING_REQUEST)
+
+SCOPE_LINEITEM = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
+SCOPE_LINEITEM_READONLY = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly"
+SCOPE_RESULT_READONLY = "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly"
+SCOPE_SCORE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
+SCOPE_NRPS = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
+TOOL_SCOPES = (SCOPE_LINEITEM, SCOPE_LINEITEM_READONLY, SCOPE_RESULT_READONLY, SCOPE_SCORE, SCOPE_NRPS)
+
+# Role vocabularies (LTI 1.3 core, appendix A).
+MEMBERSHIP_ROLE = "http://purl.imsglobal.org/vocab/lis/v2/membership#"
+INSTITUTION_ROLE = "http://purl.imsglobal.org/vocab/lis/v2/institution/person#"
+SYSTEM_ROLE = "http://purl.imsglobal.org/vocab/lis/v2/system/person#"
+LEARNER = MEMBERSHIP_ROLE + "Learner"
+INSTRUCTOR = MEMBERSHIP_ROLE + "Instructor"
+CONTEXT_ADMINISTRATOR = MEMBERSHIP_ROLE + "Administrator"
+CONTENT_DEVELOPER = MEMBERSHIP_ROLE + "ContentDeveloper"
+MENTOR = MEMBERSHIP_ROLE + "Mentor"
+INSTITUTION_ADMINISTRATOR = INSTITUTION_ROLE + "Administrator"
+SYSTEM_ADMINISTRATOR = SYSTEM_ROLE + "Administrator"
