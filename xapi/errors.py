@@ -1,0 +1,83 @@
+"""xAPI errors: exception classes with their status, and the JSON responses for /xapi."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Response
+from werkzeug.exceptions import HTTPException
+
+VERSION_HEADER = "X-Experience-API-Version"
+CURRENT_VERSION = "1.0.3"
+
+
+class XAPIError(Exception):
+    """Base of the LRS's errors; `status` is the HTTP status the client receives."""
+
+    status = 400
+
+    def __init__(self, message: str, *, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.headers = headers or {}
+
+
+class BadRequestError(XAPIError):
+    status = 400
+
+
+class UnauthorizedError(XAPIError):
+    status = 401
+
+    def __init__(self, message: str = "Authentication is required (HTTP Basic with an LRS key and secret)."):
+        super().__init__(message, headers={"WWW-Authenticate": 'Basic realm="xAPI"'})
+
+
+class ForbiddenError(XAPIError):
+    status = 403
+
+
+class NotFoundError(XAPIError):
+    status = 404
+
+
+class ConflictError(XAPIError):
+    status = 409
+
+
+class PreconditionFailedError(XAPIError):
+    status = 412
+
+
+class PayloadTooLargeError(XAPIError):
+    status = 413
+
+
+class UnsupportedMediaTypeError(XAPIError):
+    status = 415
+
+
+def json_error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    """Build the JSON error body every xAPI error shares."""
+    body = json.dumps({"error": {"code": status, "message": message}})
+    response = Response(body, status=status, mimetype="application/json")
+    response.headers[VERSION_HEADER] = CURRENT_VERSION
+    response.headers["Cache-Control"] = "no-store"
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def xapi_error_response(exc: XAPIError) -> Response:
+    """Turn one of our errors into its JSON response."""
+    return json_error(exc.status, exc.message, exc.headers)
+
+
+def http_error_response(exc: HTTPException) -> Response:
+    """Turn a werkzeug HTTP error under /xapi (routing 404, 405, 413, 500) into JSON."""
+    status = exc.code or 500
+    headers = {}
+    if status == 405 and getattr(exc, "valid_methods", None):
+        headers["Allow"] = ", ".join(exc.valid_methods)
+    message = exc.description if status < 500 else "The LRS could not process this request."
+    return json_error(status, message or exc.name, headers)
