@@ -1,0 +1,235 @@
+"""The demo platform's pages and endpoints: the course page, OIDC auth, token, AGS, NRPS, deep linking."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, render_template, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from lti_tool import current_settings
+from lti_tool.db import get_session
+from lti_tool.demo import services
+from lti_tool.demo.models import DemoPlatform
+from lti_tool.demo.services import DemoError, DemoServiceError
+from lti_tool.errors import NotFoundError
+from lti_tool.security import csrf
+
+bp = Blueprint("demo", __name__, url_prefix="/demo")
+# Platform endpoints: the tool's frame and the tool's server post here, not our own forms.
+csrf.exempt(bp)
+
+
+@bp.errorhandler(DemoServiceError)
+def service_error(exc: DemoServiceError):
+    get_session().rollback()
+    if exc.oauth_error:
+        # RFC 6749, 5.2: token endpoint errors.
+        return jsonify(error=exc.oauth_error, error_description=exc.message), exc.status
+    response = jsonify(error=exc.message)
+    response.status_code = exc.status
+    if exc.status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+    return response
+
+
+@bp.errorhandler(DemoError)
+def demo_error(exc: DemoError):
+    get_session().rollback()
+    return render_template("demo/problem.html", reason=str(exc)), exc.status
+
+
+def _demo() -> DemoPlatform:
+    demo = services.find_demo_platform(get_session(), current_settings().url("/demo"))
+    if demo is None:
+        raise NotFoundError(_("The demo platform is not set up yet: open the demo course page first."))
+    return demo
+
+
+def _json(body, media_type: str, status: int = 200) -> Response:
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = media_type
+    return response
+
+
+def _payload():
+    return request.get_json(force=True, silent=True)
+
+
+@bp.route("")
+def course():
+    settings = current_settings()
+    db = get_session()
+    try:
+        demo = services.ensure_demo_platform(db, settings)
+        db.commit()
+    except IntegrityError:
+        # Another worker created it at the same moment: use theirs.
+        db.rollback()
+        demo = _demo()
+    items = services.course_items(db, demo)
+    built_in = services.built_in_item(db, demo)
+    people = services.PEOPLE_BY_KEY
+    common = {
+        "locale": str(get_locale() or settings.default_locale),
+        "secret": settings.secret_key,
+        "login_url": settings.url("/lti/login"),
+        "launch_url": settings.url("/lti/launch"),
+    }
+    main_buttons = [
+        services.launch_button(demo, label=_("Launch as learner (Sam Student)"), person=people["learner"], message=services.RESOURCE, item=built_in, **common),
+        services.launch_button(demo, label=_("Launch as instructor (Terry Teacher)"), person=people["instructor"], message=services.RESOURCE, item=built_in, **common),
+        services.launch_button(demo, label=_("Launch as L&D administrator"), person=people["admin"], message=services.RESOURCE, item=built_in, **common),
+    ]
+    deep_link_button = services.launch_button(
+        demo, label=_("Add activity (deep linking)"), person=people["instructor"], message=services.DEEP_LINK, item=None, secondary=True, **common
+    )
+    item_buttons = {
+        item.id: [
+            services.launch_button(demo, label=_("Launch as learner"), person=people["learner"], message=services.RESOURCE, item=item, secondary=True, **common),
+            services.launch_button(demo, label=_("Launch as instructor"), person=people["instructor"], message=services.RESOURCE, item=item, secondary=True, **common),
+        ]
+        for item in items
+        if item.source == services.DEEP_LINKING
+    }
+    return render_template(
+        "demo/course.html",
+        demo=demo,
+        context=services.DEMO_CONTEXT,
+        built_in=built_in,
+        main_buttons=main_buttons,
+        deep_link_button=deep_link_button,
+        items=[item for item in items if item.source == services.DEEP_LINKING],
+        item_buttons=item_buttons,
+        gradebook=services.gradebook(db, demo),
+        shown_grade=services.shown_grade,
+        roster=[person for person in services.DEMO_PEOPLE if person.enrolled],
+    )
+
+
+@bp.route("/frame")
+def frame():
+    return render_template("demo/frame.html")
+
+
+@bp.route("/auth", methods=["GET", "POST"])
+def auth():
+    settings = current_settings()
+    db = get_session()
+    source = request.form if request.method == "POST" else request.args
+    params = {key: value for key, value in source.items() if isinstance(value, str)}
+    answer = services.authorize(
+        db,
+        _demo(),
+        params,
+        secret=settings.secret_key,
+        launch_url=settings.url("/lti/launch"),
+        base_url=settings.base_url,
+    )
+    db.commit()
+    return render_template("demo/auth_post.html", answer=answer)
+
+
+@bp.route("/token", methods=["POST"])
+def token():
+    db = get_session()
+    form = {key: value for key, value in request.form.items() if isinstance(value, str)}
+    answer = services.issue_access_token(db, _demo(), form, token_url=current_settings().url("/demo/token"))
+    db.commit()
+    response = jsonify(answer)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/ags/lineitems", methods=["GET", "POST"])
+def line_items():
+    settings = current_settings()
+    db = get_session()
+    demo = _demo()
+    authorization = request.headers.get("Authorization")
+    if request.method == "POST":
+        services.require_scope(db, demo, authorization, services.claims.SCOPE_LINEITEM)
+        item = services.create_line_item(db, demo, _payload())
+        db.commit()
+        return _json(services.line_item_json(item, settings.base_url), services.LINEITEM_MEDIA_TYPE, 201)
+    services.require_scope(
+        db, demo, authorization, services.claims.SCOPE_LINEITEM, services.claims.SCOPE_LINEITEM_READONLY
+    )
+    found = services.list_line_items(
+        db,
+        demo,
+        resource_link_id=request.args.get("resource_link_id"),
+        resource_id=request.args.get("resource_id"),
+        tag=request.args.get("tag"),
+    )
+    return _json([services.line_item_json(i, settings.base_url) for i in found], services.LINEITEMS_MEDIA_TYPE)
+
+
+@bp.route("/ags/lineitems/<int:line_item_id>/lineitem", methods=["GET", "PUT", "DELETE"])
+def line_item(line_item_id: int):
+    settings = current_settings()
+    db = get_session()
+    demo = _demo()
+    authorization = request.headers.get("Authorization")
+    if request.method == "GET":
+        services.require_scope(
+            db, demo, authorization, services.claims.SCOPE_LINEITEM, services.claims.SCOPE_LINEITEM_READONLY
+        )
+        item = services.get_line_item(db, demo, line_item_id)
+        return _json(services.line_item_json(item, settings.base_url), services.LINEITEM_MEDIA_TYPE)
+    services.require_scope(db, demo, authorization, services.claims.SCOPE_LINEITEM)
+    if request.method == "DELETE":
+        services.delete_line_item(db, demo, line_item_id)
+        db.commit()
+        return Response(status=204)
+    item = services.update_line_item(db, demo, line_item_id, _payload())
+    db.commit()
+    return _json(services.line_item_json(item, settings.base_url), services.LINEITEM_MEDIA_TYPE)
+
+
+@bp.route("/ags/lineitems/<int:line_item_id>/lineitem/scores", methods=["POST"])
+def scores(line_item_id: int):
+    db = get_session()
+    demo = _demo()
+    services.require_scope(db, demo, request.headers.get("Authorization"), services.claims.SCOPE_SCORE)
+    services.record_score(db, demo, line_item_id, _payload())
+    db.commit()
+    return Response(status=204)
+
+
+@bp.route("/ags/lineitems/<int:line_item_id>/lineitem/results", methods=["GET"])
+def results(line_item_id: int):
+    db = get_session()
+    demo = _demo()
+    services.require_scope(db, demo, request.headers.get("Authorization"), services.claims.SCOPE_RESULT_READONLY)
+    body = services.results_json(db, demo, line_item_id, current_settings().base_url, request.args.get("user_id"))
+    return _json(body, services.RESULTS_MEDIA_TYPE)
+
+
+@bp.route("/nrps/memberships")
+def nrps_memberships():
+    db = get_session()
+    demo = _demo()
+    services.require_scope(db, demo, request.headers.get("Authorization"), services.claims.SCOPE_NRPS)
+    limit = request.args.get("limit", type=int)
+    offset = request.args.get("offset", default=0, type=int)
+    page = services.memberships(
+        current_settings().base_url,
+        role=request.args.get("role"),
+        limit=limit if limit and limit > 0 else None,
+        offset=max(offset or 0, 0),
+    )
+    response = _json(page.body, services.MEMBERSHIP_MEDIA_TYPE)
+    if page.next_url:
+        # NRPS 2.0, 2.4.1: the next page is announced in a Link header.
+        response.headers["Link"] = f'<{page.next_url}>; rel="next"'
+    return response
+
+
+@bp.route("/deep-link-return", methods=["POST"])
+def deep_link_return():
+    db = get_session()
+    created = services.accept_deep_link_response(db, _demo(), request.args.get("request"), request.form.get("JWT"))
+    db.commit()
+    return render_template("demo/deep_link_done.html", created=created)
