@@ -1,0 +1,90 @@
+"""Collections of evidence and reflections: assessment submissions and showcase pages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lti_tool.db import Base, UTCDateTime, utcnow
+
+# Showcase visibility: only the owner, coaches the owner granted access, or anyone with the link.
+PRIVATE = "private"
+COACHES = "coaches"
+SECRET_LINK = "link"
+
+# Submission states.
+SUBMITTED = "submitted"
+RETURNED = "returned"
+GRADED = "graded"
+
+
+class Collection(Base):
+    __tablename__ = "collections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    portfolio_id: Mapped[int] = mapped_column(ForeignKey("portfolios.id", ondelete="CASCADE"), index=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("platforms.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    visibility: Mapped[str] = mapped_column(String(20), default=PRIVATE)
+    # The secret link is stored as a hash; revoking it clears the hash.
+    share_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    items: Mapped[list[CollectionItem]] = relationship(
+        back_populates="collection", cascade="all, delete-orphan", order_by="CollectionItem.position"
+    )
+
+
+class CollectionItem(Base):
+    __tablename__ = "collection_items"
+    __table_args__ = (
+        CheckConstraint(
+            "(evidence_id IS NULL) <> (reflection_id IS NULL)", name="one_target"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    collection_id: Mapped[int] = mapped_column(ForeignKey("collections.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    evidence_id: Mapped[int | None] = mapped_column(ForeignKey("evidence.id", ondelete="CASCADE"))
+    reflection_id: Mapped[int | None] = mapped_column(ForeignKey("reflections.id", ondelete="CASCADE"))
+
+    collection: Mapped[Collection] = relationship(back_populates="items")
+
+
+class Submission(Base):
+    """A collection submitted for assessment in a course: a frozen copy, graded back via AGS."""
+
+    __tablename__ = "submissions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    collection_id: Mapped[int] = mapped_column(ForeignKey("collections.id", ondelete="CASCADE"), index=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("platforms.id", ondelete="CASCADE"), index=True)
+    resource_link_id: Mapped[int] = mapped_column(ForeignKey("resource_links.id", ondelete="CASCADE"), index=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # Everything the assessor sees, copied at submission so later edits do not change it.
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20), default=SUBMITTED)
+    score: Mapped[float | None] = mapped_column()
+    score_maximum: Mapped[float | None] = mapped_column()
+    feedback: Mapped[str] = mapped_column(Text, default="")
+    assessor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    graded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SubmissionComment(Base):
+    __tablename__ = "submission_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    # Which item of the snapshot the comment is about (its position), or None for the whole.
+    item_position: Mapped[int | None] = mapped_column()
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
