@@ -1,7 +1,7 @@
 """demo platform: its key and registration, course items, gradebook, tokens, nonces
 
 Revision ID: 0003_demo_platform
-Revises: 0001_initial
+Revises: 0002_xapi_store
 Create Date: 2026-11-23 16:10:00
 """
 
@@ -11,7 +11,7 @@ import lti_tool.db
 
 
 revision = '0003_demo_platform'
-down_revision = '0001_initial'
+down_revision = '0002_xapi_store'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """portfolio: evidence, files, tags, reflections, competencies, collections, submissions
 
 Revision ID: 0004_portfolio
-Revises: 0001_initial
+Revises: 0003_demo_platform
 Create Date: 2026-11-23 15:59:59.201127
 """
 
@@ -11,7 +11,7 @@ import lti_tool.db
 
 
 revision = '0004_portfolio'
-down_revision = '0001_initial'
+down_revision = '0003_demo_platform'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """placed items: what instructors placed in a course through deep linking
 
-Revision ID: 0010_placed_items
-Revises: 0001_initial
+Revision ID: 0006_placed_items
+Revises: 0005_modules
 Create Date: 2026-11-24 10:00:00
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 import lti_tool.db
 
-revision = "0010_placed_items"
-down_revision = "0001_initial"
+revision = "0006_placed_items"
+down_revision = "0005_modules"
 branch_labels = None
 depends_on = None
 

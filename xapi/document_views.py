@@ -1,0 +1,1 @@
+"""The document resources: activities/state, activities/profile, agents/profile."""

@@ -1,0 +1,1 @@
+"""What every /xapi request and response shares: version header, CORS, alternate request syntax."""
