@@ -77,6 +77,8 @@ def settings_overrides(database_url, tmp_path):
         "instance_path": str(tmp_path / "instance"),
         "demo_enabled": False,
         "outbox_embedded_worker": False,
+        # Tests read English text; tests/functional/test_languages.py covers Dutch.
+        "default_locale": "en",
     }
 
 
