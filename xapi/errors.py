@@ -16,14 +16,25 @@ class XAPIError(Exception):
 
     status = 400
 
-    def __init__(self, message: str, *, headers: dict[str, str] | None = None):
+    def __init__(self, message: str, *, headers: dict[str, str] | None = None, details: dict | None = None):
         super().__init__(message)
         self.message = message
         self.headers = headers or {}
+        # Extra members of the JSON error object, e.g. the offending property and the rule it broke.
+        self.details = details or {}
 
 
 class BadRequestError(XAPIError):
     status = 400
+
+
+class StatementRejectedError(BadRequestError):
+    """A statement (or a request about statements) broke a rule; names the property and the rule."""
+
+    def __init__(self, message: str, *, property: str, rule: str):
+        super().__init__(message, details={"property": property, "rule": rule})
+        self.property = property
+        self.rule = rule
 
 
 class UnauthorizedError(XAPIError):
@@ -57,9 +68,11 @@ class UnsupportedMediaTypeError(XAPIError):
     status = 415
 
 
-def json_error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+def json_error(
+    status: int, message: str, headers: dict[str, str] | None = None, details: dict | None = None
+) -> Response:
     """Build the JSON error body every xAPI error shares."""
-    body = json.dumps({"error": {"code": status, "message": message}})
+    body = json.dumps({"error": {"code": status, "message": message, **(details or {})}})
     response = Response(body, status=status, mimetype="application/json")
     response.headers[VERSION_HEADER] = CURRENT_VERSION
     response.headers["Cache-Control"] = "no-store"
@@ -70,7 +83,7 @@ def json_error(status: int, message: str, headers: dict[str, str] | None = None)
 
 def xapi_error_response(exc: XAPIError) -> Response:
     """Turn one of our errors into its JSON response."""
-    return json_error(exc.status, exc.message, exc.headers)
+    return json_error(exc.status, exc.message, exc.headers, exc.details)
 
 
 def http_error_response(exc: HTTPException) -> Response:

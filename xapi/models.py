@@ -57,8 +57,11 @@ class Base(DeclarativeBase):
     metadata = metadata
 
 
-class Credential(Base):
-    """A key/secret pair of one tenant, with its scopes and optional actor/registration limits."""
+class CredentialRecord(Base):
+    """A key/secret pair of one tenant, with its scopes and optional actor/registration limits.
+
+    Only a keyed digest of the secret is stored (see xapi.auth); `scopes` is space-separated.
+    """
 
     __tablename__ = "xapi_credentials"
 
@@ -69,7 +72,7 @@ class Credential(Base):
     name: Mapped[str] = mapped_column(String(200))
     scopes: Mapped[str] = mapped_column(String(500))
     actor: Mapped[dict | None] = mapped_column(JSON, nullable=True)
-    actor_key: Mapped[str | None] = mapped_column(String(600), nullable=True)
+    actor_key: Mapped[str | None] = mapped_column(String(32), nullable=True)
     registration: Mapped[str | None] = mapped_column(String(36), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -85,28 +88,35 @@ class Statement(Base):
         Index("ix_xapi_statements_tenant_id_seq", "tenant_id", "seq"),
         Index("ix_xapi_statements_tenant_id_object_ref_id", "tenant_id", "object_ref_id"),
         Index("ix_xapi_statements_tenant_id_stored", "tenant_id", "stored"),
+        Index("ix_xapi_statements_tenant_id_credential_id_seq", "tenant_id", "credential_id", "seq"),
     )
 
     # `seq` orders statements by arrival; `more` links page on it, so new rows never shift a page.
     seq: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     tenant_id: Mapped[int] = mapped_column(Integer)
+    # Lower-case canonical UUID; the payload keeps the id exactly as the client sent it.
     statement_id: Mapped[str] = mapped_column(String(36))
     stored: Mapped[datetime] = mapped_column(UTCDateTime)
     timestamp: Mapped[datetime] = mapped_column(UTCDateTime)
     version: Mapped[str] = mapped_column(String(20))
-    actor_key: Mapped[str | None] = mapped_column(String(600), nullable=True)
+    actor_key: Mapped[str | None] = mapped_column(String(32), nullable=True)
     verb_id: Mapped[str] = mapped_column(Text)
     object_activity_id: Mapped[str | None] = mapped_column(Text, nullable=True)
     object_ref_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     registration: Mapped[str | None] = mapped_column(String(36), nullable=True)
     voided: Mapped[bool] = mapped_column(Boolean, default=False)
     voiding: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The credential that stored it: what `statements/read/mine` filters on.
     credential_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The statement as sent, plus only what the LRS adds (id, stored, authority, version, timestamp).
     payload: Mapped[str] = mapped_column(Text)
 
 
 class StatementFilter(Base):
-    """A (kind, hashed value) a statement matches in filter queries, with its arrival order."""
+    """A (kind, hashed value) a statement matches in filter queries, with its arrival order.
+
+    Kinds are the constants in xapi.statement_index; values are xapi.statement_keys hashes.
+    """
 
     __tablename__ = "xapi_statement_filters"
     __table_args__ = (

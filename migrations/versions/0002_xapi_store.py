@@ -42,7 +42,7 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('scopes', sa.String(length=500), nullable=False),
     sa.Column('actor', sa.JSON(), nullable=True),
-    sa.Column('actor_key', sa.String(length=600), nullable=True),
+    sa.Column('actor_key', sa.String(length=32), nullable=True),
     sa.Column('registration', sa.String(length=36), nullable=True),
     sa.Column('created_at', xapi.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('expires_at', xapi.models.UTCDateTime(timezone=True), nullable=True),
@@ -85,7 +85,7 @@ def upgrade() -> None:
     sa.Column('stored', xapi.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('timestamp', xapi.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('version', sa.String(length=20), nullable=False),
-    sa.Column('actor_key', sa.String(length=600), nullable=True),
+    sa.Column('actor_key', sa.String(length=32), nullable=True),
     sa.Column('verb_id', sa.Text(), nullable=False),
     sa.Column('object_activity_id', sa.Text(), nullable=True),
     sa.Column('object_ref_id', sa.String(length=36), nullable=True),
@@ -100,6 +100,7 @@ def upgrade() -> None:
     op.create_index('ix_xapi_statements_tenant_id_object_ref_id', 'xapi_statements', ['tenant_id', 'object_ref_id'], unique=False)
     op.create_index('ix_xapi_statements_tenant_id_seq', 'xapi_statements', ['tenant_id', 'seq'], unique=False)
     op.create_index('ix_xapi_statements_tenant_id_stored', 'xapi_statements', ['tenant_id', 'stored'], unique=False)
+    op.create_index('ix_xapi_statements_tenant_id_credential_id_seq', 'xapi_statements', ['tenant_id', 'credential_id', 'seq'], unique=False)
     op.create_table('xapi_statement_filters',
     sa.Column('statement_seq', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('kind', sa.SmallInteger(), nullable=False),
@@ -114,6 +115,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index('ix_xapi_statement_filters_lookup', table_name='xapi_statement_filters')
     op.drop_table('xapi_statement_filters')
+    op.drop_index('ix_xapi_statements_tenant_id_credential_id_seq', table_name='xapi_statements')
     op.drop_index('ix_xapi_statements_tenant_id_stored', table_name='xapi_statements')
     op.drop_index('ix_xapi_statements_tenant_id_seq', table_name='xapi_statements')
     op.drop_index('ix_xapi_statements_tenant_id_object_ref_id', table_name='xapi_statements')
