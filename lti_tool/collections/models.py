@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lti_tool.db import Base, UTCDateTime, utcnow
@@ -15,10 +15,14 @@ PRIVATE = "private"
 COACHES = "coaches"
 SECRET_LINK = "link"
 
-# Submission states.
+# Submission states: submitted -> graded (may be graded again), or submitted -> returned
+# (for revision; the learner then submits a new copy, the returned one stays as history).
 SUBMITTED = "submitted"
 RETURNED = "returned"
 GRADED = "graded"
+# At most one submission per learner and assessment is waiting or graded; the database
+# enforces it (a partial unique index), so two quick clicks cannot submit twice.
+_ACTIVE_SUBMISSION = text("status IN ('submitted', 'graded')")
 
 
 class Collection(Base):
@@ -32,6 +36,7 @@ class Collection(Base):
     visibility: Mapped[str] = mapped_column(String(20), default=PRIVATE)
     # The secret link is stored as a hash; revoking it clears the hash.
     share_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    share_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -61,6 +66,16 @@ class Submission(Base):
     """A collection submitted for assessment in a course: a frozen copy, graded back via AGS."""
 
     __tablename__ = "submissions"
+    __table_args__ = (
+        Index(
+            "uq_submissions_active_per_learner",
+            "resource_link_id",
+            "learner_id",
+            unique=True,
+            sqlite_where=_ACTIVE_SUBMISSION,
+            postgresql_where=_ACTIVE_SUBMISSION,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     collection_id: Mapped[int] = mapped_column(ForeignKey("collections.id", ondelete="CASCADE"), index=True)
@@ -76,6 +91,7 @@ class Submission(Base):
     assessor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     graded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class SubmissionComment(Base):
@@ -85,6 +101,18 @@ class SubmissionComment(Base):
     submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
     # Which item of the snapshot the comment is about (its position), or None for the whole.
     item_position: Mapped[int | None] = mapped_column()
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ShowcaseComment(Base):
+    """A coach's comment on a showcase page (coaches granted comment access only)."""
+
+    __tablename__ = "showcase_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    collection_id: Mapped[int] = mapped_column(ForeignKey("collections.id", ondelete="CASCADE"), index=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

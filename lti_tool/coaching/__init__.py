@@ -1,0 +1,1 @@
+"""Coaching: a learner's revocable permission for a coach to view (and comment on) their work."""
