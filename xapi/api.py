@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, current_app
+from sqlalchemy.orm import Session
 
 from xapi.blueprint import bp
 from xapi.errors import XAPIError, xapi_error_response
@@ -16,3 +17,8 @@ def register(app: Flask, get_session) -> Blueprint:
     app.register_blueprint(bp)
     app.register_error_handler(XAPIError, xapi_error_response)
     return bp
+
+
+def request_session() -> Session:
+    """The database session of the current request, as the application provides it."""
+    return current_app.extensions["xapi.get_session"]()

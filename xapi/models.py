@@ -194,5 +194,14 @@ class PullCursor(Base):
     updated: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+def insert_ignoring_conflicts(session, model):
+    """An INSERT that skips rows violating a unique constraint (SQLite and PostgreSQL)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(model).on_conflict_do_nothing()
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)

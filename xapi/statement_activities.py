@@ -1,0 +1,71 @@
+"""The LRS's canonical Activity definitions, merged from the statements it stores.
+
+Data 2.4.4.1: an LRS may consider the most recent definition canonical; we merge language maps
+(so a definition in a new language adds to the known ones) and take other properties from the
+newest definition. Only credentials with the `define` scope update them (Communication 4.2).
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from xapi.models import Activity, insert_ignoring_conflicts
+from xapi.statement_keys import activity_key
+
+_LANGUAGE_MAPS = ("name", "description")
+
+
+def merge_definition(known: dict | None, new: dict) -> dict:
+    """Merge a newly seen definition into the known one."""
+    if not known:
+        return dict(new)
+    merged = {**known, **new}
+    for name in _LANGUAGE_MAPS:
+        if isinstance(known.get(name), dict) and isinstance(new.get(name), dict):
+            merged[name] = {**known[name], **new[name]}
+    return merged
+
+
+def record_definitions(session: Session, tenant_id: int, activities: Iterable[dict]) -> None:
+    """Merge the definitions of these Activity objects into the canonical ones of the tenant."""
+    definitions: dict[str, tuple[str, dict]] = {}
+    for activity in activities:
+        key = activity_key(activity["id"])
+        previous = definitions.get(key, (activity["id"], None))[1]
+        definitions[key] = (activity["id"], merge_definition(previous, activity["definition"]))
+    if not definitions:
+        return
+    existing = {
+        row.activity_key: row
+        for row in session.scalars(
+            select(Activity).where(Activity.tenant_id == tenant_id, Activity.activity_key.in_(list(definitions)))
+        )
+    }
+    for key, (activity_id, definition) in definitions.items():
+        row = existing.get(key)
+        if row is None:
+            # Two requests may define a new activity at once: the loser keeps its statement.
+            session.execute(
+                insert_ignoring_conflicts(session, Activity)
+                .values(tenant_id=tenant_id, activity_key=key, activity_id=activity_id, definition=definition)
+            )
+        else:
+            merged = merge_definition(row.definition, definition)
+            if merged != row.definition:
+                row.definition = merged
+
+
+def canonical_definitions(session: Session, tenant_id: int, activity_ids: Iterable[str]) -> dict[str, dict]:
+    """Return the canonical definitions of these activities, by activity id."""
+    keys = {activity_key(activity_id) for activity_id in activity_ids}
+    if not keys:
+        return {}
+    rows = session.execute(
+        select(Activity.activity_id, Activity.definition).where(
+            Activity.tenant_id == tenant_id, Activity.activity_key.in_(list(keys))
+        )
+    )
+    return {activity_id: definition for activity_id, definition in rows}

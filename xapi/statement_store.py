@@ -1,0 +1,247 @@
+"""Storing statements: all or nothing, ids in order, conflicts, voiding, filter keys.
+
+The database enforces the unique statement id per tenant; we read what exists first (to answer
+"same statement again" with a no-op and "different statement, same id" with 409), and when a
+concurrent request wins the race in between, the unique constraint fails our insert and the
+whole batch is tried once more against what is now stored.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from xapi.errors import ConflictError, StatementRejectedError
+from xapi.models import Statement, StatementFilter
+from xapi.statement_activities import record_definitions
+from xapi.statement_index import activities_with_definitions, filter_keys
+from xapi.statement_keys import agent_key
+from xapi.validation import VOIDED_VERB, parse_timestamp, statements_match
+
+
+@dataclass(frozen=True)
+class Writer:
+    """Who stores the statements, as far as storing them is concerned."""
+
+    tenant_id: int
+    authority: dict
+    credential_id: int | None = None
+    # Data 2.4.9: the LRS SHOULD overwrite authority unless it trusts the sender (e.g. an import).
+    keeps_sent_authority: bool = False
+    # Communication 4.2: without `define`, statements do not change canonical activity definitions.
+    may_define: bool = False
+
+
+@dataclass
+class StoreResult:
+    ids: list[str] = field(default_factory=list)  # every statement's id, in request order
+    stored_ids: list[str] = field(default_factory=list)  # lower-case ids of those stored now (not repeats)
+    voided_ids: list[str] = field(default_factory=list)  # statements this request voided
+
+
+def format_timestamp(moment: datetime) -> str:
+    """ISO 8601 in UTC with millisecond precision, the form `stored` is returned in."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def stored_now() -> datetime:
+    """The current time truncated to milliseconds, so `since` on a returned `stored` is exact."""
+    now = datetime.now(timezone.utc)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def default_version(request_version: str) -> str:
+    # Data 2.4.10: a statement without a version is a 1.0.0 statement; 2.0 stores 2.0.0.
+    return "2.0.0" if request_version.startswith("2.") else "1.0.0"
+
+
+def is_voiding(statement: dict) -> bool:
+    return statement["verb"]["id"] == VOIDED_VERB
+
+
+def _ref_target(statement: dict) -> str | None:
+    obj = statement.get("object") or {}
+    if obj.get("objectType") == "StatementRef":
+        return obj["id"].lower()
+    return None
+
+
+def store_statements(
+    session: Session, writer: Writer, statements: list[dict], *, version: str, now: datetime | None = None
+) -> StoreResult:
+    """Store validated statements in one transaction (the caller commits); return their ids."""
+    now = now or stored_now()
+    ids = [(statement.get("id") or str(uuid.uuid4())) for statement in statements]
+    for attempt in (1, 2):
+        try:
+            return _store(session, writer, statements, ids, version=version, now=now)
+        except IntegrityError:
+            session.rollback()
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _store(session, writer: Writer, statements: list[dict], ids: list[str], *, version: str, now: datetime) -> StoreResult:
+    tenant_id = writer.tenant_id
+    keys = [statement_id.lower() for statement_id in ids]
+    existing = {
+        row.statement_id: row
+        for row in session.execute(
+            select(Statement.statement_id, Statement.payload, Statement.voiding).where(
+                Statement.tenant_id == tenant_id, Statement.statement_id.in_(keys)
+            )
+        )
+    }
+    result = StoreResult(ids=list(ids))
+    new_indexes = []
+    for index, (statement, key) in enumerate(zip(statements, keys)):
+        row = existing.get(key)
+        if row is None:
+            new_indexes.append(index)
+        elif not statements_match(json.loads(row.payload), statement):
+            raise ConflictError(
+                f"A different statement with id {ids[index]} is already stored; statements cannot be changed.",
+                details={"property": f"statements[{index}].id", "rule": "a statement id can only be used once"},
+            )
+    if not new_indexes:
+        return result
+
+    # What each StatementRef points at: voiding rules and inherited filter keys need it.
+    batch_voiding = {keys[i]: is_voiding(statements[i]) for i in new_indexes}
+    targets = {_ref_target(statements[i]) for i in new_indexes} - {None}
+    target_voiding = {key: row.voiding for key, row in existing.items()}
+    target_keys: dict[str, set] = {}
+    if targets:
+        for statement_id, voiding in session.execute(
+            select(Statement.statement_id, Statement.voiding).where(
+                Statement.tenant_id == tenant_id, Statement.statement_id.in_(targets)
+            )
+        ):
+            target_voiding[statement_id] = voiding
+        for statement_id, kind, value_key in session.execute(
+            select(Statement.statement_id, StatementFilter.kind, StatementFilter.value_key)
+            .join(StatementFilter, StatementFilter.statement_seq == Statement.seq)
+            .where(Statement.tenant_id == tenant_id, Statement.statement_id.in_(targets))
+        ):
+            target_keys.setdefault(statement_id, set()).add((kind, value_key))
+    target_voiding.update(batch_voiding)
+
+    rows, row_keys, voiding_targets = [], [], []
+    for index in new_indexes:
+        statement, key = statements[index], keys[index]
+        target = _ref_target(statement)
+        voiding = is_voiding(statement)
+        if voiding and target_voiding.get(target):
+            # Data 2.3.2.s2.b3: a voiding statement cannot itself be voided.
+            raise StatementRejectedError(
+                f"Statement {target} is itself a voiding statement and cannot be voided.",
+                property=f"statements[{index}].object.id",
+                rule="a voiding statement cannot be voided",
+            )
+        payload = _complete(statement, ids[index], writer, version, now)
+        own_keys = filter_keys(payload)
+        if target is not None:
+            own_keys |= target_keys.get(target, set())
+        target_keys[key] = own_keys  # later statements of the batch may refer to this one
+        timestamp = parse_timestamp(payload["timestamp"], version=version) if "timestamp" in statement else now
+        obj = statement.get("object") or {}
+        rows.append(
+            {
+                "tenant_id": tenant_id,
+                "statement_id": key,
+                "stored": now,
+                "timestamp": timestamp,
+                "version": payload["version"],
+                "actor_key": agent_key(statement["actor"]),
+                "verb_id": statement["verb"]["id"],
+                "object_activity_id": obj["id"] if obj.get("objectType", "Activity") == "Activity" else None,
+                "object_ref_id": target,
+                "registration": ((statement.get("context") or {}).get("registration") or "").lower() or None,
+                "voided": False,
+                "voiding": voiding,
+                "credential_id": writer.credential_id,
+                "payload": json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
+            }
+        )
+        row_keys.append(own_keys)
+        if voiding:
+            voiding_targets.append(target)
+        result.stored_ids.append(key)
+
+    seqs = session.execute(insert(Statement).returning(Statement.seq, sort_by_parameter_order=True), rows).scalars().all()
+    filters = [
+        {"statement_seq": seq, "kind": kind, "value_key": value_key, "tenant_id": tenant_id}
+        for seq, statement_keys in zip(seqs, row_keys)
+        for kind, value_key in statement_keys
+    ]
+    if filters:
+        session.execute(insert(StatementFilter), filters)
+
+    voidable = [keys[i] for i in new_indexes if not is_voiding(statements[i])]
+    result.voided_ids = _apply_voiding(session, tenant_id, voiding_targets, voidable)
+    if writer.may_define:
+        record_definitions(
+            session, tenant_id, (a for i in new_indexes for a in activities_with_definitions(statements[i]))
+        )
+    return result
+
+
+def _complete(statement: dict, statement_id: str, writer: Writer, version: str, now: datetime) -> dict:
+    """The statement as stored: as sent, plus what the LRS sets (Data 2.4)."""
+    payload = {"id": statement_id} if "id" not in statement else {}
+    payload.update(statement)
+    stored = format_timestamp(now)
+    payload["stored"] = stored  # Data 2.4.8: the LRS sets stored, whatever was sent
+    if "authority" not in statement or not writer.keeps_sent_authority:
+        payload["authority"] = writer.authority
+    payload.setdefault("version", default_version(version))
+    payload.setdefault("timestamp", stored)  # Data 2.4.7: timestamp defaults to stored
+    return payload
+
+
+def _apply_voiding(session: Session, tenant_id: int, targets: list[str], new_voidable: list[str]) -> list[str]:
+    """Mark voided what the new voiding statements target, and new statements voided earlier."""
+    targets = list(dict.fromkeys(targets))
+    voided: list[str] = []
+    if targets:
+        voided = list(
+            session.scalars(
+                select(Statement.statement_id).where(
+                    Statement.tenant_id == tenant_id,
+                    Statement.statement_id.in_(targets),
+                    Statement.voiding.is_(False),
+                    Statement.voided.is_(False),
+                )
+            )
+        )
+    # A voiding statement may arrive before its target: the target is voided on arrival.
+    voided += [] if not new_voidable else list(
+        session.scalars(
+            select(Statement.object_ref_id)
+            .where(
+                Statement.tenant_id == tenant_id,
+                Statement.voiding.is_(True),
+                Statement.object_ref_id.in_(new_voidable),
+            )
+            .distinct()
+        )
+    )
+    voided = [statement_id for statement_id in dict.fromkeys(voided) if statement_id]
+    if voided:
+        session.execute(
+            update(Statement)
+            .where(
+                Statement.tenant_id == tenant_id,
+                Statement.statement_id.in_(voided),
+                Statement.voiding.is_(False),
+            )
+            .values(voided=True)
+        )
+    return voided
