@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from lti_tool.lti.roles import ADMIN, INSTRUCTOR, primary_role
 from lti_tool.people.models import Context, Membership, User
@@ -34,6 +34,21 @@ def may_view_course(session: Session, user: User, context: Context) -> bool:
 
 def may_view_overview(user: User) -> bool:
     return is_tool_admin(user)
+
+
+def may_manage_modules(user: User) -> bool:
+    """Administrators, and people who teach at least one course on the platform they came from.
+
+    Takes no session so the navigation can ask it; it uses the one the user was loaded in."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if is_tool_admin(user):
+        return True
+    session = object_session(user)
+    if session is None:
+        return False
+    roles = session.scalars(select(Membership.roles).where(Membership.user_id == user.id)).all()
+    return any(primary_role(role_list) in {INSTRUCTOR, ADMIN} for role_list in roles)
 
 
 def owns(session: Session, user: User, item) -> bool:
@@ -67,3 +82,64 @@ def may_view_reflection(session: Session, user: User, reflection) -> bool:
 
     link = session.get(ResourceLink, reflection.resource_link_id)
     return link is not None and link.context is not None and may_view_course(session, user, link.context)
+
+
+# --- collections, assessment and showcase ------------------------------------------------
+
+
+def may_edit_collection(session: Session, user: User, collection) -> bool:
+    """Only the owner builds, publishes, submits or deletes a collection."""
+    return owns(session, user, collection)
+
+
+def active_coach_grant(session: Session, user: User, portfolio_id: int):
+    """The user's unrevoked coach grant on a portfolio of the same platform, if any."""
+    from lti_tool.coaching.models import CoachGrant
+
+    return session.scalars(
+        select(CoachGrant).where(
+            CoachGrant.portfolio_id == portfolio_id,
+            CoachGrant.coach_id == user.id,
+            CoachGrant.platform_id == user.platform_id,
+            CoachGrant.revoked_at.is_(None),
+        )
+    ).first()
+
+
+def may_view_showcase(session: Session, user: User, collection) -> bool:
+    """The owner always; granted coaches once the owner shared it with coaches (or by link)."""
+    from lti_tool.collections.models import COACHES, SECRET_LINK
+
+    if collection is None or collection.platform_id != user.platform_id:
+        return False
+    if owns(session, user, collection):
+        return True
+    if collection.visibility not in {COACHES, SECRET_LINK}:
+        return False
+    return active_coach_grant(session, user, collection.portfolio_id) is not None
+
+
+def may_comment_showcase(session: Session, user: User, collection) -> bool:
+    """Coaches whose grant includes commenting, on a showcase they may view."""
+    if not may_view_showcase(session, user, collection) or owns(session, user, collection):
+        return False
+    grant = active_coach_grant(session, user, collection.portfolio_id)
+    return grant is not None and grant.may_comment
+
+
+def may_assess(session: Session, user: User, resource_link) -> bool:
+    """Instructors (and administrators) of the course an assessment was placed in."""
+    if resource_link is None or resource_link.platform_id != user.platform_id or resource_link.context is None:
+        return False
+    return may_view_course(session, user, resource_link.context)
+
+
+def may_view_submission(session: Session, user: User, submission) -> bool:
+    """The learner who submitted it, and the assessors of its course."""
+    from lti_tool.people.models import ResourceLink
+
+    if submission is None or submission.platform_id != user.platform_id:
+        return False
+    if submission.learner_id == user.id:
+        return True
+    return may_assess(session, user, session.get(ResourceLink, submission.resource_link_id))
