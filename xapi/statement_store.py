@@ -105,7 +105,7 @@ def _store(session, writer: Writer, statements: list[dict], ids: list[str], *, v
         row = existing.get(key)
         if row is None:
             new_indexes.append(index)
-        elif not statements_match(json.loads(row.payload), statement):
+        elif not _same_statement(json.loads(row.payload), statement):
             raise ConflictError(
                 f"A different statement with id {ids[index]} is already stored; statements cannot be changed.",
                 details={"property": f"statements[{index}].id", "rule": "a statement id can only be used once"},
@@ -191,6 +191,13 @@ def _store(session, writer: Writer, statements: list[dict], ids: list[str], *, v
             session, tenant_id, (a for i in new_indexes for a in activities_with_definitions(statements[i]))
         )
     return result
+
+
+def _same_statement(stored: dict, sent: dict) -> bool:
+    """Data 2.3.1 comparison; the ids already matched case-insensitively (UUIDs ignore case)."""
+    return statements_match(
+        {k: v for k, v in stored.items() if k != "id"}, {k: v for k, v in sent.items() if k != "id"}
+    )
 
 
 def _complete(statement: dict, statement_id: str, writer: Writer, version: str, now: datetime) -> dict:
