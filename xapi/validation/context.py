@@ -71,6 +71,9 @@ def validate_context(value: Any, path: str, *, object_is_activity: bool, v2: boo
 def validate_context_activities(value: Any, path: str) -> None:
     """Check contextActivities: parent/grouping/category/other, each an Activity or an array of them."""
     context_activities = require_object(value, path, "a contextActivities object")
+    if not context_activities:
+        # The conformance suite (Data 2.4.6.2) requires at least one key/value pair.
+        raise StatementValidationError(path, "contextActivities must contain at least one of parent, grouping, category or other")
     check_properties(context_activities, CONTEXT_ACTIVITY_KEYS, path, "contextActivities")
     for key, activities in context_activities.items():
         key_path = child(path, key)

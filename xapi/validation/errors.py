@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
-
-_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
 class StatementValidationError(ValueError):
@@ -26,7 +23,8 @@ class StatementValidationError(ValueError):
 
 def child(path: str, key: str) -> str:
     """Return the path of property `key` below `path` (quoted when it is not a plain name)."""
-    if _PLAIN_KEY.match(key):
+    # str.isidentifier is a C call; a regex here was the single largest cost of validation.
+    if key.isidentifier():
         return f"{path}.{key}"
     return f"{path}[{json.dumps(key, ensure_ascii=False)}]"
 

@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from xapi.validation.attachments import SIGNATURE_USAGE_TYPE
 from xapi.validation.errors import StatementValidationError
 from xapi.validation.primitives import TimestampError, parse_iso_timestamp
+from xapi.validation.statement import validate_statement
 
 ALGORITHMS = {"RS256": hashes.SHA256, "RS384": hashes.SHA384, "RS512": hashes.SHA512}
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]*\Z")
@@ -39,8 +40,9 @@ def find_signature_attachment(statement: dict) -> dict | None:
     return None
 
 
-def check_signature(statement: dict, jws: bytes | str, *, path: str = "signature") -> dict:
+def check_signature(statement: dict, jws: bytes | str, *, version: str = "1.0.3", path: str = "signature") -> dict:
     """Check a statement's JWS signature; return the JWS header, or raise StatementValidationError."""
+
     text = _as_text(jws, path).strip()
     if text.startswith("{"):
         raise StatementValidationError(path, "the signature must use JWS compact serialization, not the JSON serialization")
@@ -56,6 +58,10 @@ def check_signature(statement: dict, jws: bytes | str, *, path: str = "signature
     payload = _decode_json(parts[1], path, "JWS payload")
     if type(payload) is not dict:
         raise StatementValidationError(path, "the JWS payload must be the JSON serialization of the statement")
+    try:
+        validate_statement(payload, version=version, path="payload")
+    except StatementValidationError as exc:
+        raise StatementValidationError(path, f"the JWS payload is not a valid statement ({exc})") from None
     if not statements_match(payload, statement):
         raise StatementValidationError(path, "the signed statement (JWS payload) does not match the statement that was sent")
     if "x5c" in header:
@@ -69,7 +75,7 @@ def statements_match(signed: dict, received: dict) -> bool:
     ignored.update(key for key in _IGNORED_IF_ABSENT_ON_ONE_SIDE if (key in signed) != (key in received))
     try:
         return _statement(signed, ignored) == _statement(received, ignored)
-    except (AttributeError, TypeError, KeyError):
+    except (AttributeError, TypeError, KeyError, ValueError):
         return False  # a payload that is not statement-shaped cannot match
 
 

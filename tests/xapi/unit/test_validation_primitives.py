@@ -66,6 +66,8 @@ def test_iri_accepts_absolute_iris(value):
         "http://example.com/a|b",
         "http://example.com/a\\b",
         "urn:",
+        "ab=c://should.fail.com",  # "=" cannot appear in a scheme (conformance suite)
+        "should error",
     ],
 )
 def test_iri_rejects_malformed_or_relative_values(value):

@@ -1,0 +1,244 @@
+"""Whole statements shaped like what Storyline, Captivate, Rise and cmi5 content sends."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from tests.xapi.unit import assert_rejected
+from xapi.validation import validate_statement, validate_statements
+
+REGISTRATION = "ec531277-b57b-4c15-8d91-d292c5b2b8f7"
+COURSE = "http://leerpaspoort.example/modules/veilig-werken"
+
+STORYLINE_ANSWERED = {
+    "id": "2a6b9c3d-55f1-4f0e-9a0b-7c3e2d1f0a9b",
+    "actor": {"objectType": "Agent", "name": "Fenna de Vries", "mbox": "mailto:fenna@example.nl"},
+    "verb": {"id": "http://adlnet.gov/expapi/verbs/answered", "display": {"und": "answered"}},
+    "object": {
+        "objectType": "Activity",
+        "id": f"{COURSE}/6Xo1rtKnCuP_course_id/5yqyoJzlc6T/6BR6h0cH5Wv",
+        "definition": {
+            "type": "http://adlnet.gov/expapi/activities/cmi.interaction",
+            "name": {"und": "Welke beschermingsmiddelen draag je op de bouwplaats?"},
+            "description": {"und": "Welke beschermingsmiddelen draag je op de bouwplaats?"},
+            "interactionType": "choice",
+            "correctResponsesPattern": ["Helm[,]Veiligheidsschoenen"],
+            "choices": [
+                {"id": "Helm", "description": {"und": "Helm"}},
+                {"id": "Veiligheidsschoenen", "description": {"und": "Veiligheidsschoenen"}},
+                {"id": "Slippers", "description": {"und": "Slippers"}},
+            ],
+        },
+    },
+    "result": {"score": {"raw": 10, "min": 0, "max": 10, "scaled": 1}, "success": True, "response": "Helm[,]Veiligheidsschoenen", "duration": "PT12.45S"},
+    "context": {
+        "registration": REGISTRATION,
+        "contextActivities": {
+            "parent": [{"id": f"{COURSE}/6Xo1rtKnCuP_course_id/5yqyoJzlc6T", "objectType": "Activity"}],
+            "grouping": [{"id": COURSE, "objectType": "Activity"}],
+        },
+        "revision": "1",
+        "platform": "Articulate Storyline",
+        "language": "nl-NL",
+        "extensions": {"http://id.tincanapi.com/extension/browser-info": {"code_name": "Mozilla", "user_agent": "Mozilla/5.0"}},
+    },
+    "timestamp": "2024-05-01T10:15:30.123Z",
+    "version": "1.0.0",
+}
+
+CAPTIVATE_EXPERIENCED = {
+    "actor": {"name": "Fenna de Vries", "account": {"homePage": "https://moodle.example.nl", "name": "fenna"}},
+    "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced", "display": {"en-US": "experienced"}},
+    "object": {
+        "id": f"{COURSE}/slide-3",
+        "definition": {"name": {"en-US": "Slide 3"}, "type": "http://adlnet.gov/expapi/activities/media"},
+    },
+    "context": {"registration": REGISTRATION, "contextActivities": {"parent": {"id": COURSE}}},
+    "timestamp": "2024-05-01T12:15:30+02:00",
+}
+
+CAPTIVATE_LIKERT = {
+    "actor": {"name": "Fenna", "mbox_sha1sum": "ebd31e95054c018b10727ccffd2ef2ec3a016ee9"},
+    "verb": {"id": "http://adlnet.gov/expapi/verbs/answered", "display": {"en-US": "answered"}},
+    "object": {
+        "id": f"{COURSE}/survey/q1",
+        "definition": {
+            "type": "http://adlnet.gov/expapi/activities/cmi.interaction",
+            "interactionType": "likert",
+            "scale": [{"id": f"likert_{n}", "description": {"en-US": label}} for n, label in enumerate(["Oneens", "Neutraal", "Eens"])],
+        },
+    },
+    "result": {"response": "likert_2", "completion": True},
+}
+
+CMI5_CONTEXT = {
+    "registration": REGISTRATION,
+    "contextActivities": {
+        "grouping": [{"id": "https://leerpaspoort.example/cmi5/course/digitale-vaardigheden", "objectType": "Activity"}],
+        "category": [
+            {"id": "https://w3id.org/xapi/cmi5/context/categories/cmi5", "objectType": "Activity"},
+            {"id": "https://w3id.org/xapi/cmi5/context/categories/moveon", "objectType": "Activity"},
+        ],
+    },
+    "extensions": {
+        "https://w3id.org/xapi/cmi5/context/extensions/sessionid": "c4e1d8a0-bd3f-4a5a-8a57-0a4a7a1c1b11",
+        "https://w3id.org/xapi/cmi5/context/extensions/masteryscore": 0.8,
+    },
+}
+
+CMI5_PASSED = {
+    "id": "7b1f2e3d-4c5b-4a69-8877-66554433aa10",
+    "actor": {"objectType": "Agent", "account": {"homePage": "https://leerpaspoort.example", "name": "u-1234"}, "name": "Fenna"},
+    "verb": {"id": "http://adlnet.gov/expapi/verbs/passed", "display": {"nl-NL": "is geslaagd voor", "en-US": "passed"}},
+    "object": {"id": "https://leerpaspoort.example/cmi5/au/quiz", "objectType": "Activity"},
+    "result": {"success": True, "score": {"scaled": 0.9}, "duration": "PT95.12S"},
+    "context": CMI5_CONTEXT,
+    "timestamp": "2024-05-01T10:20:00.000Z",
+}
+
+CMI5_SATISFIED = {
+    "id": "d9b4b0e6-0a7e-4c6b-a1b1-34bdf3f6d2c1",
+    "actor": {"objectType": "Agent", "account": {"homePage": "https://leerpaspoort.example", "name": "u-1234"}},
+    "verb": {"id": "https://w3id.org/xapi/adl/verbs/satisfied", "display": {"en-US": "satisfied"}},
+    "object": {
+        "id": "https://leerpaspoort.example/cmi5/course/digitale-vaardigheden",
+        "objectType": "Activity",
+        "definition": {"type": "https://w3id.org/xapi/cmi5/activitytype/course"},
+    },
+    "context": {
+        "registration": REGISTRATION,
+        "contextActivities": {"category": [{"id": "https://w3id.org/xapi/cmi5/context/categories/cmi5"}]},
+        "extensions": {"https://w3id.org/xapi/cmi5/context/extensions/sessionid": "lms-session-1"},
+    },
+    "timestamp": "2024-05-01T10:20:01.000Z",
+    "authority": {"objectType": "Agent", "account": {"homePage": "https://leerpaspoort.example/xapi", "name": "lms"}},
+    "stored": "2024-05-01T10:20:01.250Z",
+    "version": "1.0.3",
+}
+
+RISE_TERMINATED = {
+    "actor": {"objectType": "Agent", "account": {"homePage": "https://leerpaspoort.example", "name": "u-1234"}},
+    "verb": {"id": "http://adlnet.gov/expapi/verbs/terminated", "display": {"en-US": "terminated"}},
+    "object": {"id": "https://leerpaspoort.example/cmi5/au/read", "objectType": "Activity"},
+    "result": {"duration": "PT4M12S"},
+    "context": CMI5_CONTEXT,
+    "timestamp": "2024-05-01T10:25:00Z",
+}
+
+VOIDING = {
+    "actor": {"objectType": "Agent", "name": "Beheerder", "mbox": "mailto:beheer@example.nl"},
+    "verb": {"id": "http://adlnet.gov/expapi/verbs/voided", "display": {"en-US": "voided"}},
+    "object": {"objectType": "StatementRef", "id": "2a6b9c3d-55f1-4f0e-9a0b-7c3e2d1f0a9b"},
+}
+
+SPEC_LONG_EXAMPLE = {
+    "id": "6690e6c9-3ef0-4ed3-8b37-7f3964730bee",
+    "actor": {
+        "name": "Team PB",
+        "mbox": "mailto:teampb@example.com",
+        "member": [
+            {"name": "Andrew Downes", "account": {"homePage": "http://www.example.com", "name": "13936749"}, "objectType": "Agent"},
+            {"name": "Toby Nichols", "openid": "http://toby.openid.example.org/", "objectType": "Agent"},
+            {"name": "Ena Hills", "mbox_sha1sum": "ebd31e95054c018b10727ccffd2ef2ec3a016ee9", "objectType": "Agent"},
+        ],
+        "objectType": "Group",
+    },
+    "verb": {"id": "http://adlnet.gov/expapi/verbs/attended", "display": {"en-GB": "attended", "en-US": "attended"}},
+    "result": {
+        "extensions": {"http://example.com/profiles/meetings/resultextensions/minuteslocation": "X:\\meetings\\minutes\\examplemeeting.one"},
+        "success": True,
+        "completion": True,
+        "response": "We agreed on some example actions.",
+        "duration": "PT1H0M0S",
+    },
+    "context": {
+        "registration": "ec531277-b57b-4c15-8d91-d292c5b2b8f7",
+        "contextActivities": {
+            "parent": [{"id": "http://www.example.com/meetings/series/267", "objectType": "Activity"}],
+            "category": [
+                {"id": "http://www.example.com/meetings/categories/teammeeting", "objectType": "Activity", "definition": {
+                    "name": {"en": "team meeting"},
+                    "description": {"en": "A category of meeting used for regular team meetings."},
+                    "type": "http://example.com/expapi/activities/meetingcategory",
+                }}
+            ],
+            "other": [
+                {"id": "http://www.example.com/meetings/occurances/34257", "objectType": "Activity"},
+                {"id": "http://www.example.com/meetings/occurances/3425567", "objectType": "Activity"},
+            ],
+        },
+        "instructor": {"name": "Andrew Downes", "account": {"homePage": "http://www.example.com", "name": "13936749"}, "objectType": "Agent"},
+        "team": {"name": "Team PB", "mbox": "mailto:teampb@example.com", "objectType": "Group"},
+        "platform": "Example virtual meeting software",
+        "language": "tlh",
+        "statement": {"objectType": "StatementRef", "id": "6690e6c9-3ef0-4ed3-8b37-7f3964730bee"},
+    },
+    "timestamp": "2013-05-18T05:32:34.804+00:00",
+    "stored": "2013-05-18T05:32:34.804+00:00",
+    "authority": {"account": {"homePage": "http://cloud.scorm.com/", "name": "anonymous"}, "objectType": "Agent"},
+    "version": "1.0.0",
+    "object": {
+        "id": "http://www.example.com/meetings/occurances/34534",
+        "definition": {
+            "extensions": {"http://example.com/profiles/meetings/activitydefinitionextensions/room": {"name": "Kilby", "id": "http://example.com/rooms/342"}},
+            "name": {"en-GB": "example meeting", "en-US": "example meeting"},
+            "description": {"en-GB": "An example meeting that happened on a specific occasion with certain people present."},
+            "type": "http://adlnet.gov/expapi/activities/meeting",
+            "moreInfo": "http://virtualmeeting.example.com/345256",
+        },
+        "objectType": "Activity",
+    },
+}
+
+REALISTIC = {
+    "storyline answered": STORYLINE_ANSWERED,
+    "captivate experienced": CAPTIVATE_EXPERIENCED,
+    "captivate likert": CAPTIVATE_LIKERT,
+    "cmi5 passed": CMI5_PASSED,
+    "cmi5 satisfied": CMI5_SATISFIED,
+    "rise terminated": RISE_TERMINATED,
+    "voiding": VOIDING,
+    "specification long example": SPEC_LONG_EXAMPLE,
+}
+
+
+@pytest.mark.parametrize("statement", REALISTIC.values(), ids=REALISTIC.keys())
+def test_realistic_statements_are_accepted_in_both_versions(statement):
+    snapshot = json.dumps(statement, sort_keys=True)
+    validate_statement(statement)
+    validate_statement(statement, version="2.0.0")
+    assert json.dumps(statement, sort_keys=True) == snapshot
+
+
+def test_a_realistic_batch_is_accepted():
+    batch = list(copy.deepcopy(list(REALISTIC.values())))
+    assert validate_statements(batch) == batch
+
+
+@pytest.mark.parametrize(
+    "statement, mutate, path, fragment",
+    [
+        (STORYLINE_ANSWERED, lambda s: s["object"]["definition"].update(interactionType="Choice"), "statement.object.definition.interactionType", "one of"),
+        (STORYLINE_ANSWERED, lambda s: s["object"]["definition"]["choices"].append({"id": "Helm"}), "statement.object.definition.choices[3].id", "unique"),
+        (STORYLINE_ANSWERED, lambda s: s["result"]["score"].update(raw=11), "statement.result.score.raw", "at most max"),
+        (STORYLINE_ANSWERED, lambda s: s["context"].update(registration="not-a-registration"), "statement.context.registration", "UUID"),
+        (CAPTIVATE_EXPERIENCED, lambda s: s["actor"]["account"].pop("homePage"), "statement.actor.account.homePage", "requires"),
+        (CAPTIVATE_EXPERIENCED, lambda s: s["context"]["contextActivities"].update(parent={"id": "slide 3"}), "statement.context.contextActivities.parent.id", "IRI"),
+        (CAPTIVATE_LIKERT, lambda s: s["object"]["definition"].update(choices=[]), "statement.object.definition.choices", "does not allow"),
+        (CMI5_PASSED, lambda s: s["result"]["score"].update(scaled=90), "statement.result.score.scaled", "between -1 and 1"),
+        (CMI5_PASSED, lambda s: s["context"]["contextActivities"]["category"][1].update(id="moveon"), "statement.context.contextActivities.category[1].id", "IRI"),
+        (CMI5_PASSED, lambda s: s["context"]["extensions"].update(masteryscore=0.8), "statement.context.extensions.masteryscore", "extension key"),
+        (CMI5_SATISFIED, lambda s: s.update(version="2.0.0"), "statement.version", "1.0 or 1.0.x"),
+        (RISE_TERMINATED, lambda s: s["result"].update(duration="4:12"), "statement.result.duration", "ISO 8601 duration"),
+        (VOIDING, lambda s: s.update(object={"id": "http://example.com/a"}), "statement.object", "voiding statement"),
+        (SPEC_LONG_EXAMPLE, lambda s: s["actor"]["member"].append({"objectType": "Group", "member": []}), "statement.actor.member[3].objectType", "nested"),
+        (SPEC_LONG_EXAMPLE, lambda s: s["context"].update(language="Klingon (tlh)"), "statement.context.language", "language tag"),
+    ],
+)
+def test_one_broken_property_in_a_realistic_statement_is_pinpointed(statement, mutate, path, fragment):
+    broken = copy.deepcopy(statement)
+    mutate(broken)
+    assert_rejected(broken, path, fragment)
