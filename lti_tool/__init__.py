@@ -69,6 +69,9 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     app.register_blueprint(home_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(modules_bp)
+    from lti_tool.collections.views import init_app as init_collections
+
+    init_collections(app)
     from lti_tool.modules import library_views
 
     library_views.init_app(app)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lti_tool.db import Base, UTCDateTime, utcnow
@@ -51,6 +51,9 @@ class CollectionItem(Base):
         CheckConstraint(
             "(evidence_id IS NULL) <> (reflection_id IS NULL)", name="one_target"
         ),
+        # An item appears at most once in a collection (NULLs do not collide).
+        UniqueConstraint("collection_id", "evidence_id"),
+        UniqueConstraint("collection_id", "reflection_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -42,6 +42,10 @@ def landing_path(message_type: str, provisioned: Provisioned, launch_id: str) ->
     """Route by message type and role (issue: learners home, instructors course, admins overview)."""
     if message_type == claims.DEEP_LINKING_REQUEST:
         return f"/lti/deep-link/{launch_id}"
+    link = provisioned.resource_link
+    if link is not None and link.kind == "assessment":
+        # Learners submit there; the course's assessors see the submissions (same page).
+        return f"/assessments/{link.id}"
     role = primary_role(provisioned.roles)
     if role == ADMIN:
         return "/overview"

@@ -20,6 +20,14 @@ ACTIVE_GRANT = sa.text("revoked_at IS NULL")
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("collection_items", schema=None) as batch_op:
+        batch_op.create_unique_constraint(
+            batch_op.f("uq_collection_items_collection_id_evidence_id"), ["collection_id", "evidence_id"]
+        )
+        batch_op.create_unique_constraint(
+            batch_op.f("uq_collection_items_collection_id_reflection_id"), ["collection_id", "reflection_id"]
+        )
+
     with op.batch_alter_table("collections", schema=None) as batch_op:
         batch_op.add_column(sa.Column("share_created_at", lti_tool.db.UTCDateTime(timezone=True), nullable=True))
 
@@ -89,3 +97,6 @@ def downgrade() -> None:
         batch_op.drop_column("returned_at")
     with op.batch_alter_table("collections", schema=None) as batch_op:
         batch_op.drop_column("share_created_at")
+    with op.batch_alter_table("collection_items", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("uq_collection_items_collection_id_reflection_id"), type_="unique")
+        batch_op.drop_constraint(batch_op.f("uq_collection_items_collection_id_evidence_id"), type_="unique")

@@ -1,0 +1,102 @@
+"""Grant, list and revoke coach access to a learner's shared showcases."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from lti_tool.coaching.models import COMMENT, PERMISSIONS, CoachGrant
+from lti_tool.collections.models import COACHES, SECRET_LINK, Collection
+from lti_tool.db import utcnow
+from lti_tool.errors import DomainError, NotFoundError
+from lti_tool.people.models import Membership, User
+from lti_tool.portfolio.models import Portfolio
+
+
+class CoachingError(DomainError):
+    status = 400
+
+
+def possible_coaches(session: Session, learner: User) -> list[User]:
+    """People of the same platform who share a course with the learner (not the learner)."""
+    my_courses = select(Membership.context_id).where(Membership.user_id == learner.id)
+    return list(
+        session.scalars(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(
+                Membership.context_id.in_(my_courses),
+                User.platform_id == learner.platform_id,
+                User.id != learner.id,
+            )
+            .distinct()
+            .order_by(User.family_name, User.name, User.sub)
+        )
+    )
+
+
+def grants_of(session: Session, portfolio: Portfolio) -> list[CoachGrant]:
+    """The portfolio's active grants."""
+    return list(
+        session.scalars(
+            select(CoachGrant)
+            .where(CoachGrant.portfolio_id == portfolio.id, CoachGrant.revoked_at.is_(None))
+            .order_by(CoachGrant.created_at)
+        )
+    )
+
+
+def grant_coach(session: Session, learner: User, portfolio: Portfolio, coach_id: int, permission: str) -> CoachGrant:
+    """Give someone the learner shares a course with access to their shared showcases."""
+    if permission not in PERMISSIONS:
+        raise CoachingError(_("Choose whether the coach may only view, or view and comment."))
+    if coach_id not in {person.id for person in possible_coaches(session, learner)}:
+        raise NotFoundError(_("You can only choose someone from one of your courses."))
+    existing = session.scalars(
+        select(CoachGrant).where(
+            CoachGrant.portfolio_id == portfolio.id, CoachGrant.coach_id == coach_id, CoachGrant.revoked_at.is_(None)
+        )
+    ).first()
+    if existing is not None:
+        existing.may_comment = permission == COMMENT
+        session.flush()
+        return existing
+    grant = CoachGrant(
+        platform_id=learner.platform_id, portfolio_id=portfolio.id, coach_id=coach_id, may_comment=permission == COMMENT
+    )
+    session.add(grant)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:
+        raise CoachingError(_("This person was just given access; reload the page.")) from exc
+    return grant
+
+
+def revoke_grant(session: Session, portfolio: Portfolio, grant_id: int) -> None:
+    grant = session.get(CoachGrant, grant_id)
+    if grant is None or grant.portfolio_id != portfolio.id or grant.revoked_at is not None:
+        raise NotFoundError(_("This coach access does not exist (any more)."))
+    grant.revoked_at = utcnow()
+    session.flush()
+
+
+def shared_with(session: Session, coach: User) -> list[tuple[Collection, User]]:
+    """Showcases other learners shared with this coach, with their owners."""
+    rows = session.execute(
+        select(Collection, User)
+        .join(CoachGrant, CoachGrant.portfolio_id == Collection.portfolio_id)
+        .join(Portfolio, Portfolio.id == Collection.portfolio_id)
+        .join(User, User.id == Portfolio.owner_id)
+        .where(
+            CoachGrant.coach_id == coach.id,
+            CoachGrant.revoked_at.is_(None),
+            CoachGrant.platform_id == coach.platform_id,
+            Collection.platform_id == coach.platform_id,
+            Collection.visibility.in_((COACHES, SECRET_LINK)),
+        )
+        .order_by(User.family_name, User.name, Collection.title)
+    ).all()
+    return [(collection, owner) for collection, owner in rows]
