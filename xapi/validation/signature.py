@@ -134,6 +134,8 @@ def _statement(statement: dict, ignored: set[str]) -> dict:
             canonical[key] = _context(value)
         elif key == "timestamp":
             canonical[key] = _instant(value)  # 2.3.1.b4: the same instant in another zone is equal
+        elif key == "id" and isinstance(value, str):
+            canonical[key] = value.lower()  # a UUID's hexadecimal digits are case-insensitive (RFC 4122)
         else:
             canonical[key] = value
     return canonical
