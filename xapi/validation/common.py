@@ -141,6 +141,9 @@ def validate_language_map(value: Any, path: str) -> None:
     """Check a language map: an object from RFC 5646 language tags to strings (Data 5.2)."""
     if type(value) is not dict:
         raise StatementValidationError(path, f"must be a language map (an object), not {describe(value)}")
+    if not value:
+        # The conformance suite holds that a language map has at least one entry.
+        raise StatementValidationError(path, 'a language map needs at least one entry, e.g. {"en-US": "completed"}')
     for tag, text in value.items():
         if not is_language_tag(tag):
             raise StatementValidationError(

@@ -49,7 +49,6 @@ def test_valid_interaction_definitions_are_accepted(definition):
         {"id": "http://example.com/a", "definition": {}},
         {"id": "http://example.com/a", "definition": {"extensions": {"http://example.com/null": None}}},
         {"id": "http://example.com/a", "definition": {"extensions": {}}},
-        {"id": "http://example.com/a", "definition": {"name": {}, "description": {}}},
     ],
 )
 def test_valid_activities_are_accepted(activity):
@@ -75,6 +74,8 @@ def test_valid_activities_are_accepted(activity):
         ("object.definition.name", {"nl": None}, "statement.object.definition.name.nl", "must be a string"),
         ("object.definition.description", {"something": "x"}, "statement.object.definition.description.something", "language tag"),
         ("object.definition.description", 12345, "statement.object.definition.description", "language map"),
+        ("object.definition.name", {}, "statement.object.definition.name", "at least one entry"),
+        ("object.definition.description", {}, "statement.object.definition.description", "at least one entry"),
         ("object.definition.type", "course", "statement.object.definition.type", "Activity type IRI"),
         ("object.definition.type", None, "statement.object.definition.type", "Activity type IRI"),
         ("object.definition.moreInfo", "info page", "statement.object.definition.moreInfo", "IRL"),
@@ -151,6 +152,7 @@ def test_interaction_properties_need_an_interaction_type(key):
             "language tag",
         ),
         ({"interactionType": "likert", "scale": [{"id": "x", "description": "Agree"}]}, "definition.scale[0].description", "language map"),
+        ({"interactionType": "likert", "scale": [{"id": "x", "description": {}}]}, "definition.scale[0].description", "at least one entry"),
         ({"interactionType": "matching", "source": components("a"), "target": components("1", "1")}, "definition.target[1].id", "unique"),
         ({"interactionType": "performance", "steps": [{"id": "s", "description": {"en": 1}}]}, "definition.steps[0].description.en", "string"),
     ],

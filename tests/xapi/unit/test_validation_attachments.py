@@ -54,6 +54,8 @@ def test_valid_attachments_are_accepted(attachments):
         ("display", {"en-US": "x", "de-419-DE": "y"}, 'display["de-419-DE"]', "language tag"),
         ("description", {"de-419-DE": "y"}, 'description["de-419-DE"]', "language tag"),
         ("description", None, "description", "language map"),
+        ("description", {}, "description", "at least one entry"),
+        ("display", {}, "display", "at least one entry"),
         ("contentType", DELETE, "contentType", "requires the 'contentType'"),
         ("contentType", "text", "contentType", "media type"),
         ("contentType", 7, "contentType", "string"),

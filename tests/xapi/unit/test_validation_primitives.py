@@ -232,6 +232,8 @@ def test_language_tag_rejects_malformed_tags(tag):
         ({"something": "besucht"}, "display.something", "language tag"),
         ({"en-US": None}, 'display["en-US"]', "must be a string"),
         ({"en-US": 5}, 'display["en-US"]', "must be a string"),
+        ({"a12345": "should error"}, "display.a12345", "language tag"),
+        ({}, "display", "at least one entry"),
         ("completed", "display", "language map"),
         (["en-US"], "display", "language map"),
         (None, "display", "language map"),
@@ -244,8 +246,14 @@ def test_validate_language_map_rejects(value, path, fragment):
     assert fragment in caught.value.rule
 
 
-def test_validate_language_map_accepts_an_empty_map_and_several_languages():
-    validate_language_map({}, "display")
+def test_validate_language_map_rejects_an_empty_map():
+    with pytest.raises(StatementValidationError) as caught:
+        validate_language_map({}, "statement.verb.display")
+    assert caught.value.path == "statement.verb.display"
+    assert "at least one entry" in caught.value.rule
+
+
+def test_validate_language_map_accepts_several_languages():
     validate_language_map({"en-US": "completed", "nl": "voltooid", "de-CH-1901": "abgeschlossen"}, "display")
 
 

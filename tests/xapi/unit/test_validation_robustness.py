@@ -39,7 +39,7 @@ _PATHS_IN_BASE = [
 ]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(_JSON)
 def test_arbitrary_json_never_crashes_validation(payload):
     for version in ("1.0.3", "2.0.0"):
@@ -50,7 +50,7 @@ def test_arbitrary_json_never_crashes_validation(payload):
             assert error.rule
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(st.sampled_from(_PATHS_IN_BASE), _JSON)
 def test_replacing_any_part_of_a_valid_statement_never_crashes(path, value):
     statement = base_statement()

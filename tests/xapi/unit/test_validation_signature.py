@@ -238,3 +238,31 @@ def test_a_payload_that_is_not_a_valid_statement_is_rejected(signer):
         check_signature(statement, sign(payload, key), path="statement.attachments[1]")
     assert caught.value.path == "statement.attachments[1]"
     assert "not a valid statement" in caught.value.rule and "payload.actor.mbox" in caught.value.rule
+
+
+def test_the_conformance_suite_signing_flow_is_accepted(signer):
+    # The suite signs the statement without attachments, then adds the signature attachment.
+    key, _ = signer
+    statement = base_statement()
+    jws = sign(statement, key)
+    statement["attachments"] = [
+        {
+            "usageType": "http://adlnet.gov/expapi/attachments/signature",
+            "display": {"en-US": "Signed by the Test Suite"},
+            "contentType": "application/octet-stream",
+            "length": len(jws),
+            "sha2": "0" * 64,
+        }
+    ]
+    check_signature(statement, jws)
+
+
+def test_a_payload_with_broken_json_serialization_is_rejected(signer):
+    # The suite's "breakJson" case: the first double quote of the serialization becomes a single quote.
+    key, _ = signer
+    statement = base_statement()
+    broken = json.dumps(statement).replace('"', "'", 1)
+    header = _b64(json.dumps({"alg": "RS256"}).encode())
+    token = f"{header}.{_b64(broken.encode())}.{_b64(b'signature')}"
+    with pytest.raises(StatementValidationError, match="JWS payload"):
+        check_signature(statement, token)

@@ -113,6 +113,7 @@ def test_other_versions_are_rejected(value):
         ({"id": "http://example.com/v", "display": {"something": "besucht"}}, "statement.verb.display.something", "language tag"),
         ({"id": "http://example.com/v", "Display": {}}, "statement.verb.Display", "case-sensitive"),
         ({"id": "http://example.com/v", "name": {}}, "statement.verb.name", "unknown property"),
+        ({"id": "http://example.com/v", "display": {}}, "statement.verb.display", "at least one entry"),
         ("http://example.com/v", "statement.verb", "Verb object"),
     ],
 )
@@ -120,7 +121,7 @@ def test_invalid_verbs_are_rejected(verb, path, fragment):
     assert_rejected(statement_with("verb", verb), path, fragment)
 
 
-@pytest.mark.parametrize("display", [{"de": "besucht"}, {"i-enochian": "x"}, {"zh-cmn-Hans-CN": "x"}, {"x-whatever": "x"}, {}])
+@pytest.mark.parametrize("display", [{"de": "besucht"}, {"i-enochian": "x"}, {"zh-cmn-Hans-CN": "x"}, {"x-whatever": "x"}])
 def test_valid_verb_displays_are_accepted(display):
     validate_statement(statement_with("verb.display", display))
 
