@@ -20,9 +20,18 @@ _WEB_SCHEMES = frozenset({"http", "https", "ftp"})
 _WEB_HOST = re.compile(r"[A-Za-z]+://(?:[^/?#@]*@)?([^/?#:]+)")
 
 
-@lru_cache(maxsize=4096)
+# Memoise only short values: a cache must not keep megabyte-long strings from hostile requests alive.
+_CACHEABLE_LENGTH = 512
+
+
 def is_iri(value: str) -> bool:
     """Return whether `value` is an absolute IRI (scheme required, RFC 3987 characters only)."""
+    if len(value) <= _CACHEABLE_LENGTH:
+        return _is_iri_cached(value)
+    return _is_iri(value)
+
+
+def _is_iri(value: str) -> bool:
     if not _IRI.match(value):
         return False
     scheme = value[: value.index(":")].lower()
@@ -30,6 +39,9 @@ def is_iri(value: str) -> bool:
     if scheme in _WEB_SCHEMES and _WEB_HOST.match(value) is None:
         return False
     return True
+
+
+_is_iri_cached = lru_cache(maxsize=4096)(_is_iri)
 
 
 def is_irl(value: str) -> bool:
@@ -87,9 +99,14 @@ _GRANDFATHERED = frozenset(
 )
 
 
-@lru_cache(maxsize=4096)
 def is_language_tag(value: str) -> bool:
     """Return whether `value` is a well-formed RFC 5646 language tag."""
+    if len(value) <= _CACHEABLE_LENGTH:
+        return _is_language_tag_cached(value)
+    return _is_language_tag(value)
+
+
+def _is_language_tag(value: str) -> bool:
     if value.lower() in _GRANDFATHERED:
         return True
     match = _LANGTAG.match(value)
@@ -106,6 +123,9 @@ def is_language_tag(value: str) -> bool:
         if len(singletons) != len(set(singletons)):
             return False  # RFC 5646 2.2.6: each extension singleton appears at most once
     return True
+
+
+_is_language_tag_cached = lru_cache(maxsize=4096)(_is_language_tag)
 
 
 # --- Timestamps (Data 4.5, ISO 8601) --------------------------------------------------------

@@ -416,3 +416,17 @@ def test_primary_subtags_longer_than_eight_letters_are_rejected(tag):
 
 def test_uuid_module_output_is_accepted():
     assert is_uuid(str(uuid.uuid1())) and is_uuid(str(uuid.uuid4())) and is_uuid(str(uuid.uuid5(uuid.NAMESPACE_URL, "x")))
+
+
+def test_long_values_are_checked_without_being_kept_in_the_cache():
+    from xapi.validation import primitives
+
+    long_iri = "https://example.com/" + "a" * 10_000
+    long_tag = "en-" + "-".join(["abcde"] * 200)
+    iri_entries = primitives._is_iri_cached.cache_info().currsize
+    tag_entries = primitives._is_language_tag_cached.cache_info().currsize
+    assert is_iri(long_iri)
+    assert not is_iri(long_iri + " ")
+    assert not is_language_tag(long_tag + "-!")
+    assert primitives._is_iri_cached.cache_info().currsize == iri_entries
+    assert primitives._is_language_tag_cached.cache_info().currsize == tag_entries
