@@ -193,6 +193,26 @@ SPEC_LONG_EXAMPLE = {
     },
 }
 
+UNICODE_DISPLAY = {
+    "actor": {"objectType": "Agent", "name": "xAPI mbox", "mbox": "mailto:xapi@adlnet.gov"},
+    "verb": {
+        "id": "http://adlnet.gov/expapi/verbs/attended",
+        "display": {"en-GB": "attended", "ja-JP": "出席した", "ko-KR": "참석", "ru-RU": "участие", "ar-EG": "حضر", "hy-AM": "ներկա է գտնվել"},
+    },
+    "object": {
+        "objectType": "Activity",
+        "id": "http://www.example.com/unicode",
+        "definition": {
+            "name": {"en": "Other", "kn-IN": "ಹಾಜರಿದ್ದರು", "pa-IN": "ਹਾਜ਼ਰ"},
+            "type": "http://adlnet.gov/expapi/activities/cmi.interaction",
+            "interactionType": "other",
+            "correctResponsesPattern": ["(35.937432,-86.868896)"],
+            "extensions": {"http://example.com/profiles/meetings/extension/reporter": {"name": "Thomas", "id": "http://openid.com/342"}},
+        },
+    },
+    "timestamp": "2031-01-01T00:00:00.000Z",  # a future timestamp is still a timestamp
+}
+
 REALISTIC = {
     "storyline answered": STORYLINE_ANSWERED,
     "captivate experienced": CAPTIVATE_EXPERIENCED,
@@ -202,6 +222,7 @@ REALISTIC = {
     "rise terminated": RISE_TERMINATED,
     "voiding": VOIDING,
     "specification long example": SPEC_LONG_EXAMPLE,
+    "unicode display and future timestamp": UNICODE_DISPLAY,
 }
 
 
