@@ -3,7 +3,7 @@
 Pure Python: no Flask, no database. Every check raises StatementValidationError, whose `path`
 names the offending property ("statements[2].actor.mbox") and whose `rule` says what is wrong.
 
-    validate_statements(payload, version="1.0.3")   # one statement or a non-empty array -> list
+    validate_statements(parse_json(body), version="1.0.3")   # one statement or a non-empty array -> list
     validate_statement(statement, version="2.0.0")
     validate_agent(agent)                           # the `agent` query parameter, agent profiles
     parse_timestamp("2024-05-01T13:45:00Z", version="1.0.3")   # aware UTC datetime
@@ -22,6 +22,7 @@ from xapi.validation.actors import validate_actor
 from xapi.validation.attachments import SIGNATURE_CONTENT_TYPE, SIGNATURE_USAGE_TYPE
 from xapi.validation.common import validate_iri, validate_language_map, validate_uuid
 from xapi.validation.errors import StatementValidationError
+from xapi.validation.parsing import parse_json
 from xapi.validation.signature import check_signature, find_signature_attachment, statements_match
 from xapi.validation.statement import VOIDED_VERB, parse_timestamp, validate_statement, validate_statements
 
@@ -32,6 +33,7 @@ __all__ = [
     "StatementValidationError",
     "check_signature",
     "find_signature_attachment",
+    "parse_json",
     "parse_timestamp",
     "statements_match",
     "validate_activity_id",
