@@ -9,9 +9,16 @@ from flask_login import current_user, login_required
 from lti_tool import current_settings
 from lti_tool.db import get_session
 from lti_tool.lti import deep_linking
-from lti_tool.lti.deep_linking import Choice, DeepLinkingError
+from lti_tool.lti.deep_linking import AlreadyAnsweredError, Choice, DeepLinkingError
 
 bp = Blueprint("lti_deep_link", __name__, url_prefix="/lti")
+
+
+@bp.errorhandler(AlreadyAnsweredError)
+def already_answered(exc: AlreadyAnsweredError):
+    # The app's generic page for other codes says "our side"; this one is the person's next step.
+    get_session().rollback()
+    return render_template("errors/400.html", message=str(exc)), exc.status
 
 
 def _choices(dl_request: deep_linking.DeepLinkRequest) -> list[Choice]:

@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from pylti1p3.deep_link import DeepLink
 from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.lineitem import LineItem
-from sqlalchemy import Float, ForeignKey, String, Text, select
+from sqlalchemy import Float, ForeignKey, String, Text, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from lti_tool.db import Base, UTCDateTime, utcnow
@@ -41,6 +41,9 @@ TITLE_MAX = 255
 PROMPT_MAX = 5000
 TEXT_MAX = 1000
 RESPONSE_LIFETIME = 600
+# A deep-linking launch is answered once (DL 2.0, 4.4: one response per request); the
+# record's message type changes to this marker, atomically, when the response is signed.
+ANSWERED = claims.DEEP_LINKING_REQUEST + "/answered"
 PRESENTATIONS = ("iframe", "window")
 
 
@@ -48,6 +51,12 @@ class DeepLinkingError(DomainError):
     """The picker's submission cannot be turned into a response; the message says why."""
 
     status = 400
+
+
+class AlreadyAnsweredError(DomainError):
+    """The platform already received the answer to this content selection."""
+
+    status = 409
 
 
 class PlacedItem(Base):
@@ -179,6 +188,10 @@ def _string_list(value: Any) -> list[str]:
 def load_request(session: Session, launch_id: str, user_id: int) -> DeepLinkRequest:
     """The deep-linking request of this launch, only for the person who made it."""
     launch = session.get(LaunchRecord, launch_id) if launch_id and len(launch_id) <= 64 else None
+    if launch is not None and launch.message_type == ANSWERED and launch.user_id == user_id:
+        raise AlreadyAnsweredError(
+            _("This content selection has already been sent to your course. Start again from your course to add more.")
+        )
     if launch is None or launch.message_type != claims.DEEP_LINKING_REQUEST:
         raise NotFoundError(_("This content selection is unknown or has expired. Start again from your course."))
     if launch.user_id != user_id:
@@ -257,6 +270,34 @@ def _clean(text: str, limit: int) -> str:
     return " ".join(text.split())[:limit] if text else ""
 
 
+def _title_of(choice: Choice, offer: Offer) -> str:
+    title = " ".join(choice.title.split())
+    if len(title) > TITLE_MAX:
+        raise DeepLinkingError(_("A title can be at most %(max)s characters.", max=TITLE_MAX))
+    return title or offer.title
+
+
+def _prompt_of(choice: Choice, offer: Offer) -> str:
+    if not offer.has_prompt:
+        return ""
+    prompt = choice.prompt.strip()
+    if len(prompt) > PROMPT_MAX:
+        raise DeepLinkingError(_("A prompt can be at most %(max)s characters.", max=PROMPT_MAX))
+    return prompt
+
+
+def mark_answered(session: Session, request: DeepLinkRequest) -> None:
+    """Consume the deep-linking launch; a second, racing submission finds it already used."""
+    consumed = session.execute(
+        update(LaunchRecord)
+        .where(LaunchRecord.id == request.launch_id, LaunchRecord.message_type == claims.DEEP_LINKING_REQUEST)
+        .values(message_type=ANSWERED)
+        .execution_options(synchronize_session=False)
+    )
+    if consumed.rowcount != 1:
+        raise AlreadyAnsweredError(_("This content selection has already been sent to your course."))
+
+
 def _choices_checked(request: DeepLinkRequest, offers: dict[str, Offer], choices: list[Choice]) -> list[Choice]:
     if choices and not request.accepts_links:
         raise DeepLinkingError(_("The platform does not accept links to activities here."))
@@ -265,7 +306,7 @@ def _choices_checked(request: DeepLinkRequest, offers: dict[str, Offer], choices
     seen: set[str] = set()
     for choice in choices:
         if choice.offer_key not in offers:
-            raise DeepLinkingError(_("Unknown item %(key)s: reload the page and choose again.", key=choice.offer_key))
+            raise DeepLinkingError(_("Unknown item %(key)s: reload the page and choose again.", key=choice.offer_key[:40]))
         if choice.offer_key in seen:
             raise DeepLinkingError(_("Each item can be chosen only once."))
         seen.add(choice.offer_key)
@@ -280,7 +321,7 @@ def build_response(
     base_url: str,
     presentation: str = "",
 ) -> DeepLinkResponse:
-    """Record what is placed and sign the LtiDeepLinkingResponse (no choices: a cancel)."""
+    """Record what is placed, consume the launch and sign the LtiDeepLinkingResponse (no choices: a cancel)."""
     offers = {offer.key: offer for offer in offers_for(session, request)}
     _choices_checked(request, offers, choices)
     if presentation and presentation not in request.presentations:
@@ -289,8 +330,8 @@ def build_response(
     resources = []
     for choice in choices:
         offer = offers[choice.offer_key]
-        title = _clean(choice.title, TITLE_MAX) or offer.title
-        prompt = choice.prompt.strip()[:PROMPT_MAX] if offer.has_prompt else ""
+        title = _title_of(choice, offer)
+        prompt = _prompt_of(choice, offer)
         placed = PlacedItem(
             public_id=secrets.token_hex(16),
             platform_id=request.platform.id,
@@ -320,6 +361,7 @@ def build_response(
             )
         resources.append(resource)
     session.flush()
+    mark_answered(session, request)
     registration = to_registration(session, request.platform)
     settings = {"deep_link_return_url": request.return_url, "data": request.data}
     message = _Response(registration, request.deployment_id, settings, request.has_data)
