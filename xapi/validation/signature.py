@@ -40,8 +40,12 @@ def find_signature_attachment(statement: dict) -> dict | None:
     return None
 
 
-def check_signature(statement: dict, jws: bytes | str, *, version: str = "1.0.3", path: str = "signature") -> dict:
-    """Check a statement's JWS signature; return the JWS header, or raise StatementValidationError."""
+def check_signature(statement: dict, jws: bytes | str, *, version: str | None = None, path: str = "signature") -> dict:
+    """Check a statement's JWS signature; return the JWS header, or raise StatementValidationError.
+
+    `version` selects the rules the signed payload is checked against; without it the payload
+    may follow either 1.0.x or 2.0.0 (it must equal the received statement in any case).
+    """
 
     text = _as_text(jws, path).strip()
     if text.startswith("{"):
@@ -58,15 +62,23 @@ def check_signature(statement: dict, jws: bytes | str, *, version: str = "1.0.3"
     payload = _decode_json(parts[1], path, "JWS payload")
     if type(payload) is not dict:
         raise StatementValidationError(path, "the JWS payload must be the JSON serialization of the statement")
-    try:
-        validate_statement(payload, version=version, path="payload")
-    except StatementValidationError as exc:
-        raise StatementValidationError(path, f"the JWS payload is not a valid statement ({exc})") from None
+    _validate_payload(payload, version, path)
     if not statements_match(payload, statement):
         raise StatementValidationError(path, "the signed statement (JWS payload) does not match the statement that was sent")
     if "x5c" in header:
         _verify_with_certificate(header["x5c"], algorithm, parts, path)
     return header
+
+
+def _validate_payload(payload: dict, version: str | None, path: str) -> None:
+    first_error = None
+    for rules in (version,) if version else ("1.0.3", "2.0.0"):
+        try:
+            validate_statement(payload, version=rules, path="payload")
+            return
+        except StatementValidationError as exc:
+            first_error = first_error or exc
+    raise StatementValidationError(path, f"the JWS payload is not a valid statement ({first_error})")
 
 
 def statements_match(signed: dict, received: dict) -> bool:

@@ -266,3 +266,13 @@ def test_a_payload_with_broken_json_serialization_is_rejected(signer):
     token = f"{header}.{_b64(broken.encode())}.{_b64(b'signature')}"
     with pytest.raises(StatementValidationError, match="JWS payload"):
         check_signature(statement, token)
+
+
+def test_a_signed_2_0_statement_is_accepted_without_naming_the_version(signer):
+    key, _ = signer
+    statement = base_statement()
+    statement["context"] = {"contextAgents": [{"objectType": "contextAgent", "agent": {"mbox": "mailto:coach@example.nl"}}]}
+    check_signature(statement, sign(statement, key))
+    with pytest.raises(StatementValidationError, match="only in xAPI 2.0"):
+        check_signature(statement, sign(statement, key), version="1.0.3")
+    check_signature(statement, sign(statement, key), version="2.0.0")
