@@ -98,10 +98,11 @@ def validate_statement(statement: Any, *, version: str = "1.0.3", path: str = "s
 
 def _validate_core(obj: dict, path: str, *, v2: bool, in_substatement: bool) -> str:
     """Check what statements and SubStatements share; return the object's objectType."""
-    validate_actor(require_present(obj, "actor", path, "a Statement"), child(path, "actor"))
-    _validate_verb(require_present(obj, "verb", path, "a Statement"), child(path, "verb"))
+    where = "a SubStatement" if in_substatement else "a Statement"
+    validate_actor(require_present(obj, "actor", path, where), child(path, "actor"))
+    _validate_verb(require_present(obj, "verb", path, where), child(path, "verb"))
     object_path = child(path, "object")
-    object_type = _validate_object(require_present(obj, "object", path, "a Statement"), object_path, v2=v2, in_substatement=in_substatement)
+    object_type = _validate_object(require_present(obj, "object", path, where), object_path, v2=v2, in_substatement=in_substatement)
     if "result" in obj:
         validate_result(obj["result"], child(path, "result"))
     if "context" in obj:

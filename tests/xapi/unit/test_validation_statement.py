@@ -194,7 +194,7 @@ def test_substatements_cannot_be_nested():
         ("context", {"instructor": {"account": {"homePage": "https://m.example.nl", "name": {"k": 1}}}}, "statement.object.context.instructor.account.name", "string"),
         ("objectType", "substatement", "statement.object.objectType", "must be one of"),
         ("Actor", {}, "statement.object.Actor", "case-sensitive"),
-        ("actor", DELETE, "statement.object.actor", "requires the 'actor'"),
+        ("actor", DELETE, "statement.object.actor", "a SubStatement requires the 'actor'"),
         ("verb", DELETE, "statement.object.verb", "requires the 'verb'"),
         ("object", DELETE, "statement.object.object", "requires the 'object'"),
     ],
