@@ -55,6 +55,7 @@ def _flask_config(settings: Settings) -> dict[str, Any]:
 
 def _register_blueprints(app: Flask, settings: Settings) -> None:
     from lti_tool.admin.views import bp as admin_bp
+    from lti_tool.admin.lrs_views import bp as admin_lrs_bp
     from lti_tool.home.views import bp as home_bp
     from lti_tool.lti.deep_link_views import bp as lti_deep_link_bp
     from lti_tool.lti.register_views import bp as lti_register_bp
@@ -68,6 +69,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     app.register_blueprint(lti_deep_link_bp)
     app.register_blueprint(home_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(admin_lrs_bp)
     app.register_blueprint(modules_bp)
     from lti_tool.collections.views import init_app as init_collections
 

@@ -242,3 +242,8 @@ def worker(app, once: bool) -> None:
     delivered = run_worker(app, once=once)
     if once:
         click.echo(f"Processed {delivered} message(s).")
+
+
+from lti_tool.lrs_cli import lrs  # noqa: E402  (the LRS commands)
+
+main.add_command(lrs)

@@ -18,6 +18,12 @@ def on_statements_stored(callback: StoredCallback) -> StoredCallback:
     return callback
 
 
+def remove_callback(callback: StoredCallback) -> None:
+    """Unregister a callback (tests, or an application shutting a feature off)."""
+    if callback in _callbacks:
+        _callbacks.remove(callback)
+
+
 def notify_stored(tenant_id: int, statement_ids: list[str], voided_ids: list[str]) -> None:
     """Call every registered callback; one failing callback never undoes a stored statement."""
     for callback in list(_callbacks):

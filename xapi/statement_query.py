@@ -231,11 +231,12 @@ def find_statement(session: Session, limits: ReadLimits, query: SingleQuery) -> 
         return None
     required = set(limits.keys())
     if required:
-        present = set(
-            session.execute(
+        present = {
+            (kind, value)
+            for kind, value in session.execute(
                 select(StatementFilter.kind, StatementFilter.value_key).where(StatementFilter.statement_seq == row.seq)
-            ).tuples()
-        )
+            )
+        }
         if not required <= present:
             return None
     return row.seq, row.payload
