@@ -41,6 +41,9 @@ class Settings:
     outbox_max_attempts: int
     outbox_poll_interval: float
     outbox_request_timeout: float
+    outbox_retry_base_delay: float
+    outbox_retry_max_delay: float
+    outbox_housekeeping_interval: float
     demo_enabled: bool
 
     @property

@@ -38,3 +38,8 @@ class OutboxMessage(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The timestamp last put into the payload when it was sent (AGS scores): the next
+    # message of the same ordering key must carry a later one, to the second (Moodle: 409).
+    sent_stamp: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # How often the platform refused the timestamp (409); we re-stamp and retry once.
+    stamp_conflicts: Mapped[int] = mapped_column(default=0)

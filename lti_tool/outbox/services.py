@@ -1,0 +1,194 @@
+"""Claim, deliver and record outbox messages; several workers may run at once.
+
+A message is claimed with a lease (locked_by, locked_until) by a conditional UPDATE that
+only one worker can win (checked by its rowcount); on PostgreSQL the candidates are first
+selected with FOR UPDATE SKIP LOCKED so workers do not queue behind each other. A message
+is only claimable while no older message of its ordering key is still pending, so the
+scores of one learner on one line item go out one at a time, oldest first.
+
+Delivery happens outside any transaction; the outcome is written back only by the worker
+that still holds the lease.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Callable
+
+from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy.orm import Session, aliased
+
+from lti_tool.db import utcnow
+from lti_tool.outbox.models import DELIVERED, FAILED, PENDING, OutboxMessage
+
+log = logging.getLogger(__name__)
+
+ERROR_TEXT_LIMIT = 2000
+# Retry-After larger than this is treated as this: a platform must not park a score for days.
+RETRY_AFTER_CAP = timedelta(hours=6)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 8
+    base_delay: float = 30.0
+    max_delay: float = 3600.0
+
+    def delay(self, attempts: int, rng: random.Random | None = None) -> timedelta:
+        """Exponential backoff with jitter: base·2^(n-1), capped, then scaled by 0.5–1.0."""
+        rng = rng or random
+        raw = min(self.max_delay, self.base_delay * (2 ** max(attempts - 1, 0)))
+        return timedelta(seconds=raw * (0.5 + rng.random() / 2))
+
+
+@dataclass
+class Outcome:
+    """What one delivery attempt came to; `retry` and `permanent` decide the next status."""
+
+    status_code: int | None = None
+    error: str = ""
+    delivered: bool = False
+    retry_after: float | None = None
+    retry_now: bool = False
+    permanent: bool = False
+
+
+def _older_pending_exists():
+    older = aliased(OutboxMessage)
+    return exists().where(
+        older.ordering_key == OutboxMessage.ordering_key,
+        older.id < OutboxMessage.id,
+        older.status == PENDING,
+    )
+
+
+def due_condition(now: datetime):
+    return and_(
+        OutboxMessage.status == PENDING,
+        OutboxMessage.next_attempt_at <= now,
+        or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now),
+        ~_older_pending_exists(),
+    )
+
+
+def claim_due(session: Session, worker_id: str, *, lease: timedelta, limit: int = 20, now: datetime | None = None) -> list[int]:
+    """Lease up to `limit` due messages to this worker and commit; return their ids, oldest first."""
+    now = now or utcnow()
+    query = (
+        select(OutboxMessage.id)
+        .where(due_condition(now))
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=OutboxMessage)
+    candidates = list(session.scalars(query))
+    claimed = []
+    for message_id in candidates:
+        # The conditional UPDATE is the claim itself: only one worker's rowcount is 1.
+        won = session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == message_id,
+                OutboxMessage.status == PENDING,
+                or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now),
+            )
+            .values(locked_by=worker_id, locked_until=now + lease)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if won == 1:
+            claimed.append(message_id)
+    session.commit()
+    return sorted(claimed)
+
+
+def record_outcome(
+    session: Session,
+    message_id: int,
+    worker_id: str,
+    outcome: Outcome,
+    policy: RetryPolicy,
+    *,
+    now: datetime | None = None,
+    rng: random.Random | None = None,
+) -> str | None:
+    """Write an attempt's result if this worker still holds the lease; return the new status."""
+    now = now or utcnow()
+    message = session.scalars(
+        select(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.locked_by == worker_id)
+    ).first()
+    if message is None or message.status != PENDING:
+        log.warning("Outbox message %s: lease lost before its outcome was recorded", message_id)
+        session.rollback()
+        return None
+    message.attempts += 1
+    message.last_status_code = outcome.status_code
+    message.last_error = outcome.error[:ERROR_TEXT_LIMIT]
+    message.locked_by = None
+    message.locked_until = None
+    if outcome.delivered:
+        message.status = DELIVERED
+        message.delivered_at = now
+    elif outcome.permanent or message.attempts >= policy.max_attempts:
+        message.status = FAILED
+        if not outcome.permanent:
+            message.last_error = f"Gave up after {message.attempts} attempts. {message.last_error}"[:ERROR_TEXT_LIMIT]
+    elif outcome.retry_now:
+        message.next_attempt_at = now
+    elif outcome.retry_after is not None:
+        wait = min(timedelta(seconds=outcome.retry_after), RETRY_AFTER_CAP)
+        message.next_attempt_at = now + max(wait, timedelta(0))
+    else:
+        message.next_attempt_at = now + policy.delay(message.attempts, rng)
+    session.commit()
+    return message.status
+
+
+def retry_now(session: Session, *, platform_id: int, message_id: int) -> OutboxMessage | None:
+    """Put a failed message of this tenant back in the queue for an immediate attempt.
+
+    Returns None when there is no such failed message for this platform (the caller commits).
+    """
+    message = session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.platform_id == platform_id,
+            OutboxMessage.status == FAILED,
+        )
+    ).first()
+    if message is None:
+        return None
+    message.status = PENDING
+    message.attempts = 0
+    message.stamp_conflicts = 0
+    message.next_attempt_at = utcnow()
+    message.locked_by = None
+    message.locked_until = None
+    return message
+
+
+def list_messages(session: Session, *, platform_id: int, status: str | None, limit: int = 200) -> list[OutboxMessage]:
+    """The tenant's deliveries, newest first, optionally of one status."""
+    query = select(OutboxMessage).where(OutboxMessage.platform_id == platform_id)
+    if status:
+        query = query.where(OutboxMessage.status == status)
+    return list(session.scalars(query.order_by(OutboxMessage.id.desc()).limit(limit)))
+
+
+def count_by_status(session: Session, *, platform_id: int) -> dict[str, int]:
+    from sqlalchemy import func
+
+    rows = session.execute(
+        select(OutboxMessage.status, func.count())
+        .where(OutboxMessage.platform_id == platform_id)
+        .group_by(OutboxMessage.status)
+    ).all()
+    counts = {PENDING: 0, DELIVERED: 0, FAILED: 0}
+    counts.update({status: count for status, count in rows})
+    return counts
+
+
+Deliverer = Callable[[Session, OutboxMessage], Outcome]
