@@ -22,16 +22,16 @@ class CoachingError(DomainError):
 def possible_coaches(session: Session, learner: User) -> list[User]:
     """People of the same platform who share a course with the learner (not the learner)."""
     my_courses = select(Membership.context_id).where(Membership.user_id == learner.id)
+    # A subquery rather than DISTINCT: PostgreSQL cannot compare the users' JSON columns.
+    course_mates = select(Membership.user_id).where(Membership.context_id.in_(my_courses))
     return list(
         session.scalars(
             select(User)
-            .join(Membership, Membership.user_id == User.id)
             .where(
-                Membership.context_id.in_(my_courses),
+                User.id.in_(course_mates),
                 User.platform_id == learner.platform_id,
                 User.id != learner.id,
             )
-            .distinct()
             .order_by(User.family_name, User.name, User.sub)
         )
     )
