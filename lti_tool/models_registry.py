@@ -10,3 +10,4 @@ from lti_tool.portfolio import models as portfolio_models  # noqa: F401
 from lti_tool.demo import models as demo_models  # noqa: F401
 from lti_tool.modules import models as modules_models  # noqa: F401
 from lti_tool.lti import deep_linking as deep_linking_models  # noqa: F401
+from lti_tool.formal_evidence import models as formal_evidence_models  # noqa: F401

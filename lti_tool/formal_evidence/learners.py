@@ -1,0 +1,78 @@
+"""Map an xAPI actor to a learner of the tenant, or remember it as unmatched."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from lti_tool.db import utcnow
+from lti_tool.formal_evidence.models import BY_ACCOUNT, BY_ADMINISTRATOR, BY_EMAIL, LearnerActor
+from lti_tool.lti.models import Platform
+from lti_tool.people.models import User
+
+
+def issued_actor(platform: Platform, user: User) -> dict[str, Any]:
+    """The actor Leerpaspoort gives modules it launches: the platform as homePage, the LTI sub as name."""
+    return {"objectType": "Agent", "name": user.display_name, "account": {"homePage": platform.issuer, "name": user.sub}}
+
+
+def _same_home(home_page: str, issuer: str) -> bool:
+    return home_page.rstrip("/") == issuer.rstrip("/")
+
+
+def _match(session: Session, platform: Platform, actor: dict[str, Any]) -> tuple[User | None, str | None]:
+    account = actor.get("account")
+    if isinstance(account, dict) and isinstance(account.get("homePage"), str) and _same_home(account["homePage"], platform.issuer):
+        user = session.scalars(select(User).where(User.platform_id == platform.id, User.sub == account.get("name"))).first()
+        if user is not None:
+            return user, BY_ACCOUNT
+    mbox = actor.get("mbox")
+    if platform.match_learners_by_email and isinstance(mbox, str) and mbox.lower().startswith("mailto:"):
+        address = mbox[len("mailto:"):].lower()
+        # Only an unambiguous address identifies a learner.
+        users = session.scalars(
+            select(User).where(User.platform_id == platform.id, func.lower(User.email) == address).limit(2)
+        ).all()
+        if len(users) == 1:
+            return users[0], BY_EMAIL
+    return None, None
+
+
+def learner_for(session: Session, platform: Platform, actor_key: str, actor: dict[str, Any]) -> User | None:
+    """The learner an actor is; records the actor (matched or not) so administrators can see it."""
+    known = session.scalars(
+        select(LearnerActor).where(LearnerActor.platform_id == platform.id, LearnerActor.actor_key == actor_key)
+    ).first()
+    if known is not None and known.matched_by == BY_ADMINISTRATOR:
+        known.last_seen_at = utcnow()
+        return session.get(User, known.user_id) if known.user_id else None
+    user, matched_by = _match(session, platform, actor)
+    if known is None:
+        try:
+            with session.begin_nested():
+                known = LearnerActor(platform_id=platform.id, actor_key=actor_key, actor=actor)
+                session.add(known)
+        except IntegrityError:
+            # A concurrent projection recorded it first.
+            known = session.scalars(
+                select(LearnerActor).where(LearnerActor.platform_id == platform.id, LearnerActor.actor_key == actor_key)
+            ).one()
+    known.user_id = user.id if user else None
+    known.matched_by = matched_by
+    known.last_seen_at = utcnow()
+    return user
+
+
+def link_actor(session: Session, platform: Platform, actor_key: str, user: User) -> LearnerActor:
+    """An administrator says which learner an unmatched actor is (same tenant only)."""
+    if user.platform_id != platform.id:
+        raise ValueError("the learner belongs to another platform")
+    known = session.scalars(
+        select(LearnerActor).where(LearnerActor.platform_id == platform.id, LearnerActor.actor_key == actor_key)
+    ).one()
+    known.user_id = user.id
+    known.matched_by = BY_ADMINISTRATOR
+    return known

@@ -1,0 +1,207 @@
+"""Project statements onto formal evidence: one Evidence row per learner × activity with an outcome."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from typing import Any, Iterable
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from lti_tool.formal_evidence.learners import learner_for
+from lti_tool.formal_evidence.models import LearnerActor
+from lti_tool.formal_evidence.outcome import OUTCOME_VERBS, Outcome, StatementFact, summarise
+from lti_tool.lti.models import Platform
+from lti_tool.modules.models import ModulePackage, ModuleUnit
+from lti_tool.people.models import User
+from lti_tool.portfolio.models import FORMAL, SOURCE_XAPI, Evidence
+from lti_tool.portfolio.ownership import portfolio_of
+from xapi.models import Activity as LRSActivity
+from xapi.models import Statement, StatementFilter
+from xapi.statement_index import AGENT
+
+log = logging.getLogger(__name__)
+
+Pair = tuple[str, str]  # (actor_key, activity_id)
+
+
+def projection_key(user: User, activity_id: str) -> str:
+    digest = hashlib.sha256(activity_id.encode("utf-8")).hexdigest()[:40]
+    return f"xapi:{user.id}:{digest}"
+
+
+def _affected_pairs(session: Session, tenant_id: int, statement_ids: Iterable[str]) -> dict[Pair, dict[str, Any]]:
+    """The (actor, activity) pairs the statements are about, each with the actor as sent."""
+    ids = sorted({i.lower() for i in statement_ids})
+    pairs: dict[Pair, dict[str, Any]] = {}
+    for chunk_start in range(0, len(ids), 500):
+        rows = session.execute(
+            select(Statement.actor_key, Statement.object_activity_id, Statement.payload).where(
+                Statement.tenant_id == tenant_id,
+                Statement.statement_id.in_(ids[chunk_start : chunk_start + 500]),
+                Statement.actor_key.is_not(None),
+                Statement.object_activity_id.is_not(None),
+            )
+        )
+        for actor_key, activity_id, payload in rows:
+            pairs[(actor_key, activity_id)] = json.loads(payload)["actor"]
+    return pairs
+
+
+def _facts(payloads: list[dict[str, Any]], stored_rows) -> list[StatementFact]:
+    return [
+        StatementFact(verb_id=row.verb_id, when=row.timestamp, result=payload.get("result") or {})
+        for row, payload in zip(stored_rows, payloads)
+    ]
+
+
+def _is_outcome(payload: dict[str, Any]) -> bool:
+    result = payload.get("result") or {}
+    verb = (payload.get("verb") or {}).get("id")
+    return verb in OUTCOME_VERBS or (
+        isinstance(result, dict) and (result.get("completion") is True or "success" in result or "score" in result)
+    )
+
+
+def _language_value(language_map: Any) -> str | None:
+    if not isinstance(language_map, dict) or not language_map:
+        return None
+    for preferred in ("nl-NL", "nl", "en-GB", "en-US", "en"):
+        if isinstance(language_map.get(preferred), str):
+            return language_map[preferred]
+    return next((v for v in language_map.values() if isinstance(v, str)), None)
+
+
+def _title(session: Session, tenant_id: int, activity_id: str, latest: dict[str, Any]) -> tuple[str, ModuleUnit | None]:
+    unit = session.scalars(
+        select(ModuleUnit)
+        .join(ModulePackage, ModulePackage.id == ModuleUnit.package_id)
+        .where(ModulePackage.platform_id == tenant_id, ModuleUnit.activity_id == activity_id)
+    ).first()
+    if unit is not None:
+        return unit.title, unit
+    package = session.scalars(
+        select(ModulePackage).where(ModulePackage.platform_id == tenant_id, ModulePackage.course_activity_id == activity_id)
+    ).first()
+    if package is not None:
+        return package.title, None
+    canonical = session.scalars(
+        select(LRSActivity.definition).where(LRSActivity.tenant_id == tenant_id, LRSActivity.activity_id == activity_id)
+    ).first()
+    name = _language_value((canonical or {}).get("name")) or _language_value(
+        ((latest.get("object") or {}).get("definition") or {}).get("name")
+    )
+    return (name or activity_id)[:300], None
+
+
+def _standing_statements(session: Session, tenant_id: int, actor_keys: list[str], activity_id: str) -> list[Statement]:
+    # Through the LRS's agent index: a learner has far fewer statements than an activity has.
+    return session.scalars(
+        select(Statement)
+        .join(StatementFilter, StatementFilter.statement_seq == Statement.seq)
+        .where(
+            StatementFilter.tenant_id == tenant_id,
+            StatementFilter.kind == AGENT,
+            StatementFilter.value_key.in_(actor_keys),
+            Statement.actor_key.in_(actor_keys),
+            Statement.object_activity_id == activity_id,
+            Statement.voided.is_(False),
+            Statement.voiding.is_(False),
+        )
+        .order_by(Statement.seq)
+    ).all()
+
+
+def project_pair(session: Session, platform: Platform, actor_key: str, activity_id: str, actor: dict[str, Any]) -> Evidence | None:
+    """Recompute a learner's evidence for one activity from every statement still standing.
+
+    A learner may appear as several actors (the account we issued, an e-mail address another
+    system used); the evidence draws on the statements of all of them.
+    """
+    learner = learner_for(session, platform, actor_key, actor)
+    if learner is None:
+        return None
+    actor_keys = session.scalars(
+        select(LearnerActor.actor_key).where(LearnerActor.platform_id == platform.id, LearnerActor.user_id == learner.id)
+    ).all()
+    rows = _standing_statements(session, platform.id, sorted(set(actor_keys) | {actor_key}), activity_id)
+    payloads = [json.loads(row.payload) for row in rows]
+    key = projection_key(learner, activity_id)
+    existing = session.scalars(select(Evidence).where(Evidence.projection_key == key)).first()
+    if not any(_is_outcome(p) for p in payloads):
+        if existing is not None:
+            session.delete(existing)
+        return None
+    outcome = summarise(_facts(payloads, rows))
+    title, unit = _title(session, platform.id, activity_id, payloads[-1])
+    if existing is not None:
+        _fill(existing, outcome, title, unit)
+        return existing
+    return _add_evidence(session, learner, key, activity_id, lambda evidence: _fill(evidence, outcome, title, unit))
+
+
+def _add_evidence(session: Session, learner: User, key: str, activity_id: str, fill) -> Evidence:
+    portfolio = portfolio_of(session, learner)
+    evidence = Evidence(
+        portfolio_id=portfolio.id,
+        platform_id=learner.platform_id,
+        kind=FORMAL,
+        type="module",
+        source=SOURCE_XAPI,
+        activity_id=activity_id,
+        projection_key=key,
+    )
+    fill(evidence)
+    try:
+        with session.begin_nested():
+            session.add(evidence)
+    except IntegrityError:
+        # A concurrent projection created it first: bring that row up to date instead.
+        evidence = session.scalars(select(Evidence).where(Evidence.projection_key == key)).one()
+        fill(evidence)
+    return evidence
+
+
+def _fill(evidence: Evidence, outcome: Outcome, title: str, unit: ModuleUnit | None) -> None:
+    evidence.title = title
+    evidence.outcome = {**outcome.as_json(), "module_unit_id": unit.id if unit else None}
+    evidence.occurred_on = outcome.achieved_at.date()
+
+
+def project_statements(session: Session, tenant_id: int, statement_ids: Iterable[str], voided_ids: Iterable[str] = ()) -> int:
+    """Project what newly stored (and newly voided) statements change; returns the pairs projected."""
+    platform = session.get(Platform, tenant_id)
+    if platform is None:
+        log.warning("statements stored for unknown tenant %s; no evidence projected", tenant_id)
+        return 0
+    pairs = _affected_pairs(session, tenant_id, [*statement_ids, *voided_ids])
+    for (actor_key, activity_id), actor in sorted(pairs.items()):
+        project_pair(session, platform, actor_key, activity_id, actor)
+    return len(pairs)
+
+
+def rebuild(session: Session, tenant_id: int) -> int:
+    """Recreate a tenant's formal evidence from the statement log; the result equals live projection."""
+    session.execute(delete(Evidence).where(Evidence.platform_id == tenant_id, Evidence.source == SOURCE_XAPI))
+    platform = session.get(Platform, tenant_id)
+    # One statement per pair is enough to know the actor; the pair is then recomputed in full.
+    latest = (
+        select(func.max(Statement.seq))
+        .where(
+            Statement.tenant_id == tenant_id,
+            Statement.actor_key.is_not(None),
+            Statement.object_activity_id.is_not(None),
+            Statement.voided.is_(False),
+            Statement.voiding.is_(False),
+        )
+        .group_by(Statement.actor_key, Statement.object_activity_id)
+    )
+    rows = session.execute(
+        select(Statement.actor_key, Statement.object_activity_id, Statement.payload).where(Statement.seq.in_(latest))
+    ).all()
+    for actor_key, activity_id, payload in sorted(rows, key=lambda row: (row[0], row[1])):
+        project_pair(session, platform, actor_key, activity_id, json.loads(payload)["actor"])
+    return len(rows)
