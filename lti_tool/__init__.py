@@ -86,6 +86,9 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     import xapi
 
     xapi_bp = xapi.init_app(app, get_session=db.get_session)
+    from lti_tool.formal_evidence import hook as formal_evidence_hook
+
+    formal_evidence_hook.init_app(app)
     security.csrf.exempt(xapi_bp)
 
 

@@ -244,6 +244,10 @@ def worker(app, once: bool) -> None:
         click.echo(f"Processed {delivered} message(s).")
 
 
+from lti_tool.formal_evidence.cli import evidence  # noqa: E402  (a feature's own command group)
+
+main.add_command(evidence)
+
 from lti_tool.lrs_cli import lrs  # noqa: E402  (the LRS commands)
 
 main.add_command(lrs)
