@@ -1,10 +1,12 @@
 """Launch benchmark: full LTI 1.3 launches through the demo platform against gunicorn and SQLite.
 
-    python benchmarks/launch.py [--launches 2000] [--clients 16]
+    .venv/bin/python benchmarks/launch.py [--launches 2000] [--clients 16]
+    .venv/bin/python benchmarks/launch.py --url http://127.0.0.1:8000   # a server already running
 
-Starts gunicorn (config/gunicorn.conf.py) on 127.0.0.1 and a free port, on a fresh SQLite
-instance with the demo platform, then runs concurrent clients, each with its own
-requests.Session, through the five round trips of a launch as a browser makes them:
+Without --url it runs `leerpaspoort serve` (gunicorn with config/gunicorn.conf.py) on 127.0.0.1
+and a free port, on a fresh SQLite instance in a temporary directory with the demo platform
+on, and stops it afterwards. Then concurrent clients, each with its own requests.Session,
+go through the five round trips of a launch as a browser makes them:
 
     login   POST /lti/login          (the demo's login initiation form)  -> 302 to /demo/auth
     auth    GET  /demo/auth?...      (the platform signs the id_token)   -> auto-post form
@@ -22,6 +24,7 @@ import argparse
 import html
 import os
 import re
+import signal
 import socket
 import statistics
 import subprocess
@@ -43,52 +46,64 @@ _INPUT = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
 _ACTION = re.compile(r'action="([^"]+)"')
 
 
+def group_cpu_seconds(group_id: int) -> float:
+    """User + system CPU of every live process in a process group (Linux /proc)."""
+    total = 0.0
+    ticks = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        # After the command name: state ppid pgrp session ... utime (12th) stime (13th).
+        if int(fields[2]) == group_id:
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-def prepare_instance(env: dict[str, str]) -> None:
-    """Migrate, create the tool's key and the demo platform, as `leerpaspoort serve` does."""
-    script = (
-        "from lti_tool import create_app, migrate\n"
-        "from lti_tool.db import session_scope\n"
-        "from lti_tool.demo.services import ensure_demo_platform\n"
-        "from lti_tool.lti.keys import ensure_signing_key\n"
-        "app = create_app()\n"
-        "settings = app.extensions['leerpaspoort.settings']\n"
-        "migrate.upgrade(settings.database_url)\n"
-        "with session_scope(app) as session:\n"
-        "    ensure_signing_key(session)\n"
-        "    ensure_demo_platform(session, settings)\n"
-        "app.extensions['leerpaspoort.engine'].dispose()\n"
-    )
-    subprocess.run([sys.executable, "-c", script], env=env, cwd=PROJECT_DIR, check=True)
-
-
-def start_gunicorn(env: dict[str, str], log_path: Path) -> subprocess.Popen:
-    command = [
-        sys.executable, "-m", "gunicorn",
-        "-c", str(PROJECT_DIR / "config" / "gunicorn.conf.py"),
-        "lti_tool.wsgi:app",
-    ]
+def start_server(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen:
+    """`leerpaspoort serve`: migrations, keys and the demo platform, then gunicorn."""
+    # The console script installed next to this interpreter (pip install -e .).
+    command = [str(Path(sys.executable).with_name("leerpaspoort")), "serve", "--host", "127.0.0.1", "--port", str(port)]
     log = log_path.open("w")
-    return subprocess.Popen(command, env=env, cwd=PROJECT_DIR, stdout=log, stderr=subprocess.STDOUT)
+    # Its own process group: `serve` runs gunicorn as a child, and both must stop together.
+    return subprocess.Popen(
+        command, env=env, cwd=PROJECT_DIR, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
 
 
-def wait_until_up(base_url: str, server: subprocess.Popen, timeout: float = 30.0) -> None:
+def stop_server(server: subprocess.Popen) -> None:
+    """Stop the process group this script started (gunicorn's arbiter ends its workers)."""
+    if server.poll() is not None:
+        return
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait(timeout=10)
+
+
+def wait_until_up(base_url: str, server: subprocess.Popen | None, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit("gunicorn exited while starting; see its log.")
+        if server is not None and server.poll() is not None:
+            raise SystemExit("`leerpaspoort serve` exited while starting; see its log above.")
         try:
-            if requests.get(base_url + "/demo", timeout=2).status_code == 200:
+            if requests.get(base_url + "/demo", timeout=5).status_code == 200:
                 return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.1)
-    raise SystemExit(f"gunicorn did not answer on {base_url} within {timeout:.0f} s")
+        except requests.RequestException:
+            pass  # not listening yet, or a worker still booting
+        time.sleep(0.2)
+    raise SystemExit(f"No demo course answered on {base_url}/demo within {timeout:.0f} s (is the demo platform on?)")
 
 
 def login_form(session: requests.Session, base_url: str) -> tuple[str, dict[str, str]]:
@@ -98,7 +113,7 @@ def login_form(session: requests.Session, base_url: str) -> tuple[str, dict[str,
         if LEARNER_BUTTON in form:
             fields = {name: html.unescape(value) for name, value in _INPUT.findall(form)}
             return html.unescape(_ACTION.search(form).group(1)), fields
-    raise SystemExit("The demo course page has no learner launch button.")
+    raise RuntimeError(f"the demo course page has no button {LEARNER_BUTTON!r}")
 
 
 class Client(threading.Thread):
@@ -115,13 +130,16 @@ class Client(threading.Thread):
 
     def run(self) -> None:
         session = requests.Session()
+        # English labels: the learner's button is found by its text.
+        session.headers["Accept-Language"] = "en"
         try:
             action, fields = login_form(session, self.base_url)
             for _ in range(self.warmup):
                 self.one_launch(session, action, fields, record=False)
         except Exception as exc:  # a failed warm-up is reported, not hidden
             self.errors.append(f"warm-up: {exc}")
-        self.barrier.wait()
+        finally:
+            self.barrier.wait()
         if self.errors:
             return
         for _ in range(self.launches):
@@ -181,7 +199,8 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[index]
 
 
-def report(clients: list[Client], wall: float, args: argparse.Namespace) -> bool:
+def report(clients: list[Client], measured: Measurement, args: argparse.Namespace) -> bool:
+    wall = measured.wall
     merged: dict[str, list[float]] = {step: [] for step in (*STEPS, "launch total")}
     for client in clients:
         for step, values in client.timings.items():
@@ -202,6 +221,12 @@ def report(clients: list[Client], wall: float, args: argparse.Namespace) -> bool
             f"{step:<14}{len(values):>7}{statistics.fmean(values):>10.1f}{percentile(values, 0.50):>9.1f}"
             f"{percentile(values, 0.95):>9.1f}{percentile(values, 0.99):>9.1f}{max(values):>9.1f}"
         )
+    print()
+    if measured.server_cpu is not None:
+        print(f"server CPU: {measured.server_cpu * 1000 / requests_done:.1f} ms per request ({measured.server_cpu:.1f} s in all)")
+    print(f"benchmark clients' own CPU: {measured.client_cpu * 1000 / requests_done:.1f} ms per request")
+    load = os.getloadavg()
+    print(f"load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs (other work on the machine inflates latency)")
     worst = max(percentile(merged[step], 0.95) for step in STEPS if merged[step])
     passed = worst <= TARGET_P95_MS
     print()
@@ -209,14 +234,61 @@ def report(clients: list[Client], wall: float, args: argparse.Namespace) -> bool
     return passed
 
 
+class Measurement:
+    """Wall time of the measured phase, and the CPU the server and this script used in it."""
+
+    def __init__(self, server_group: int | None):
+        self.server_group = server_group
+        self.wall = self.client_cpu = 0.0
+        self.server_cpu: float | None = None
+
+    def __enter__(self) -> "Measurement":
+        self._server = group_cpu_seconds(self.server_group) if self.server_group else 0.0
+        self._client = time.process_time()
+        self._wall = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.wall = time.perf_counter() - self._wall
+        self.client_cpu = time.process_time() - self._client
+        if self.server_group:
+            self.server_cpu = group_cpu_seconds(self.server_group) - self._server
+
+
+def run_clients(base_url: str, args: argparse.Namespace, server_group: int | None = None) -> tuple[list[Client], Measurement]:
+    per_client = [args.launches // args.clients + (1 if i < args.launches % args.clients else 0) for i in range(args.clients)]
+    barrier = threading.Barrier(args.clients + 1)
+    clients = [Client(base_url, n, args.warmup, barrier) for n in per_client]
+    print(f"warming up ({args.warmup} launches per client), then {args.launches} launches by {args.clients} clients ...")
+    for client in clients:
+        client.start()
+    barrier.wait()
+    with Measurement(server_group) as measured:
+        for client in clients:
+            client.join()
+    return clients, measured
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--launches", type=int, default=2000, help="launches to measure (default 2000)")
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients (default 16)")
     parser.add_argument("--warmup", type=int, default=2, help="unmeasured launches per client first (default 2)")
-    parser.add_argument("--workers", default=os.environ.get("LEERPASPOORT_WORKERS", "2"), help="gunicorn workers")
-    parser.add_argument("--threads", default=os.environ.get("LEERPASPOORT_THREADS", "4"), help="threads per worker")
+    parser.add_argument("--url", help="benchmark a server that is already running (its demo platform must be on)")
+    parser.add_argument("--workers", default=os.environ.get("LEERPASPOORT_WORKERS", "2"), help="gunicorn workers (default 2)")
+    parser.add_argument("--threads", default=os.environ.get("LEERPASPOORT_THREADS", "4"), help="threads per worker (default 4)")
     args = parser.parse_args()
+    # A plain `kill` must still stop the server this script started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    if args.launches < 1 or args.clients < 1 or args.warmup < 0:
+        parser.error("--launches and --clients must be at least 1, --warmup at least 0")
+
+    if args.url:
+        base_url = args.url.rstrip("/")
+        wait_until_up(base_url, None, timeout=10)
+        print(f"server at {base_url}")
+        clients, measured = run_clients(base_url, args)
+        return finish(clients, measured, args, log=None)
 
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
@@ -230,37 +302,33 @@ def main() -> int:
             LEERPASPOORT_DEMO_ENABLED="true",
             # Nothing is queued by a launch; keep the outbox loop out of the measurement.
             LEERPASPOORT_OUTBOX_EMBEDDED_WORKER="false",
-            LEERPASPOORT_BIND=f"127.0.0.1:{port}",
             LEERPASPOORT_WORKERS=str(args.workers),
             LEERPASPOORT_THREADS=str(args.threads),
         )
         env.pop("LEERPASPOORT_CONFIG", None)
-        prepare_instance(env)
-        log_path = Path(tmp) / "gunicorn.log"
-        server = start_gunicorn(env, log_path)
+        log_path = Path(tmp) / "server.log"
+        server = start_server(env, port, log_path)
         try:
-            wait_until_up(base_url, server)
-            per_client = [args.launches // args.clients + (1 if i < args.launches % args.clients else 0) for i in range(args.clients)]
-            barrier = threading.Barrier(args.clients + 1)
-            clients = [Client(base_url, n, args.warmup, barrier) for n in per_client]
-            print(f"gunicorn on {base_url}: {args.workers} workers x {args.threads} threads, SQLite in {tmp}")
-            print(f"warming up ({args.warmup} launches per client), then {args.launches} launches by {args.clients} clients ...")
-            for client in clients:
-                client.start()
-            barrier.wait()
-            start = time.perf_counter()
-            for client in clients:
-                client.join()
-            wall = time.perf_counter() - start
+            try:
+                wait_until_up(base_url, server)
+            except SystemExit:
+                print(log_path.read_text()[-3000:], file=sys.stderr)
+                raise
+            print(f"leerpaspoort serve on {base_url}: {args.workers} workers x {args.threads} threads, SQLite in {tmp}")
+            clients, measured = run_clients(base_url, args, server_group=server.pid)
         finally:
-            server.terminate()
-            server.wait(timeout=30)
-        errors = [error for client in clients for error in client.errors]
-        if errors:
-            print(f"{len(errors)} error(s), first: {errors[0]}", file=sys.stderr)
-            print(log_path.read_text()[-3000:], file=sys.stderr)
-            return 1
-        return 0 if report(clients, wall, args) else 2
+            stop_server(server)
+        return finish(clients, measured, args, log=log_path)
+
+
+def finish(clients: list[Client], measured: Measurement, args: argparse.Namespace, log: Path | None) -> int:
+    errors = [error for client in clients for error in client.errors]
+    if errors:
+        print(f"{len(errors)} error(s), first: {errors[0]}", file=sys.stderr)
+        if log is not None:
+            print(log.read_text()[-3000:], file=sys.stderr)
+        return 1
+    return 0 if report(clients, measured, args) else 2
 
 
 if __name__ == "__main__":
