@@ -10,19 +10,20 @@ import hashlib
 import math
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lti_tool.db import utcnow
 from lti_tool.errors import DomainError
-from lti_tool.lti.claims import SCOPE_SCORE
+from lti_tool.lti.claims import SCOPE_LINEITEM, SCOPE_LINEITEM_READONLY, SCOPE_SCORE
 from lti_tool.lti.models import Platform
 from lti_tool.lti.service_client import ServiceClient, ServiceError
 from lti_tool.outbox.delivery import outcome_from_error
 from lti_tool.outbox.models import OutboxMessage
 from lti_tool.outbox.services import Outcome
+from lti_tool.people.models import ResourceLink
 
 SCORE_KIND = "ags.score"
 SCORE_MEDIA_TYPE = "application/vnd.ims.lis.v1.score+json"
@@ -34,6 +35,7 @@ ACTIVITY_PROGRESS = ("Initialized", "Started", "InProgress", "Submitted", "Compl
 GRADING_PROGRESS = ("FullyGraded", "Pending", "PendingManual", "Failed", "NotReady")
 COMMENT_MAX_LENGTH = 4000
 _URL_MAX_LENGTH = 1024
+_MAX_LINE_ITEM_PAGES = 50
 
 
 class ScoreError(DomainError):
@@ -202,3 +204,102 @@ def deliver_score(session: Session, client: ServiceClient, message: OutboxMessag
             return Outcome(status_code=409, error=f"Timestamp refused, sent again with a later one. {exc}", retry_now=True)
         return outcome_from_error(exc)
     return Outcome(status_code=200, delivered=True)
+
+
+# --- line items ------------------------------------------------------------------------------
+
+
+class LineItemError(DomainError):
+    """The resource link has no gradebook service, or the platform's line items make no sense."""
+
+    status = 409
+
+
+def _line_item_scopes(link: ResourceLink, *, write: bool) -> list[str]:
+    granted = set(link.ags_scopes or [])
+    if write:
+        if SCOPE_LINEITEM not in granted:
+            raise LineItemError("The platform did not grant this tool the right to create gradebook columns.")
+        return [SCOPE_LINEITEM]
+    readable = [s for s in (SCOPE_LINEITEM, SCOPE_LINEITEM_READONLY) if s in granted]
+    if not readable:
+        raise LineItemError("The platform did not grant this tool access to gradebook columns.")
+    return readable[:1]
+
+
+def find_line_items(client: ServiceClient, platform: Platform, link: ResourceLink, *, resource_id: str | None = None, tag: str | None = None) -> list[dict[str, Any]]:
+    """The line items of a resource link (AGS 2.0, 3.2: GET lineitems filtered by resource_link_id)."""
+    if not link.lineitems_url:
+        raise LineItemError("This activity has no gradebook service: the platform sent no line items URL at launch.")
+    params = {"resource_link_id": link.resource_link_id}
+    if resource_id:
+        params["resource_id"] = resource_id
+    if tag:
+        params["tag"] = tag
+    scopes = _line_item_scopes(link, write=False)
+    found: list[dict[str, Any]] = []
+    url: str | None = link.lineitems_url
+    seen: set[str] = set()
+    while url and url not in seen and len(seen) < _MAX_LINE_ITEM_PAGES:
+        seen.add(url)
+        response = client.request(platform, scopes, "GET", url, accept=LINEITEMS_MEDIA_TYPE, params=params)
+        try:
+            body = response.json()
+        except ValueError:
+            raise LineItemError(f"The platform's line items at {url} are not JSON.") from None
+        if not isinstance(body, list):
+            raise LineItemError(f"The platform's line items at {url} are not a list.")
+        found.extend(item for item in body if isinstance(item, dict) and isinstance(item.get("id"), str))
+        following = response.links.get("next", {}).get("url")
+        url, params = (urljoin(url, following) if following else None), None
+    # Platforms may ignore the filter (the parameter is optional to support): filter again.
+    return [item for item in found if str(item.get("resourceLinkId") or link.resource_link_id) == link.resource_link_id]
+
+
+def ensure_line_item(
+    session: Session,
+    client: ServiceClient,
+    link: ResourceLink,
+    *,
+    label: str,
+    score_maximum: float,
+    resource_id: str | None = None,
+    tag: str | None = None,
+) -> str:
+    """The line item URL for a resource link: the launch's, an existing one, or a new one.
+
+    A created line item is remembered on the link (the caller commits).
+    """
+    if link.lineitem_url:
+        return link.lineitem_url
+    if not label.strip() or score_maximum is None or score_maximum <= 0:
+        raise LineItemError("A gradebook column needs a label and a maximum score above 0.")
+    platform = session.get(Platform, link.platform_id)
+    if platform is None:
+        raise LineItemError("The platform of this activity is no longer registered.")
+    existing = find_line_items(client, platform, link, resource_id=resource_id, tag=tag)
+    if existing:
+        link.lineitem_url = existing[0]["id"]
+        return link.lineitem_url
+    body: dict[str, Any] = {"label": label[:255], "scoreMaximum": score_maximum, "resourceLinkId": link.resource_link_id}
+    if resource_id:
+        body["resourceId"] = resource_id
+    if tag:
+        body["tag"] = tag
+    response = client.request(
+        platform,
+        _line_item_scopes(link, write=True),
+        "POST",
+        link.lineitems_url or "",
+        json_body=body,
+        content_type=LINEITEM_MEDIA_TYPE,
+        accept=LINEITEM_MEDIA_TYPE,
+    )
+    try:
+        created = response.json()
+    except ValueError:
+        created = None
+    if not isinstance(created, dict) or not isinstance(created.get("id"), str):
+        raise LineItemError("The platform created a gradebook column but did not say where it is.")
+    link.lineitem_url = created["id"]
+    return link.lineitem_url
