@@ -74,9 +74,11 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     from lti_tool.collections.views import init_app as init_collections
 
     init_collections(app)
-    from lti_tool.modules import library_views
+    from lti_tool.modules import library_views, offers  # noqa: F401  (offers: deep-linking provider)
+    from lti_tool.modules.launch_views import bp as module_launch_bp
 
     library_views.init_app(app)
+    app.register_blueprint(module_launch_bp)
     security.csrf.exempt(lti_bp)
     if settings.demo_enabled:
         from lti_tool.demo.views import bp as demo_bp

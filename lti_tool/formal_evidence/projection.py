@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from lti_tool.formal_evidence.grades import queue_grade_if_changed
 from lti_tool.formal_evidence.learners import learner_for
 from lti_tool.formal_evidence.models import LearnerActor
 from lti_tool.formal_evidence.outcome import OUTCOME_VERBS, Outcome, StatementFact, summarise
@@ -115,7 +116,9 @@ def _standing_statements(session: Session, tenant_id: int, actor_keys: list[str]
     ).all()
 
 
-def project_pair(session: Session, platform: Platform, actor_key: str, activity_id: str, actor: dict[str, Any]) -> Evidence | None:
+def project_pair(
+    session: Session, platform: Platform, actor_key: str, activity_id: str, actor: dict[str, Any], *, send_grades: bool = True
+) -> Evidence | None:
     """Recompute a learner's evidence for one activity from every statement still standing.
 
     A learner may appear as several actors (the account we issued, an e-mail address another
@@ -137,10 +140,15 @@ def project_pair(session: Session, platform: Platform, actor_key: str, activity_
         return None
     outcome = summarise(_facts(payloads, rows))
     title, unit = _title(session, platform.id, activity_id, payloads[-1])
+    before = dict(existing.outcome or {}) if existing is not None else None
     if existing is not None:
         _fill(existing, outcome, title, unit)
-        return existing
-    return _add_evidence(session, learner, key, activity_id, lambda evidence: _fill(evidence, outcome, title, unit))
+        evidence = existing
+    else:
+        evidence = _add_evidence(session, learner, key, activity_id, lambda item: _fill(item, outcome, title, unit))
+    if send_grades:
+        queue_grade_if_changed(session, learner, evidence, before)
+    return evidence
 
 
 def _add_evidence(session: Session, learner: User, key: str, activity_id: str, fill) -> Evidence:
@@ -184,7 +192,9 @@ def project_statements(session: Session, tenant_id: int, statement_ids: Iterable
 
 
 def rebuild(session: Session, tenant_id: int) -> int:
-    """Recreate a tenant's formal evidence from the statement log; the result equals live projection."""
+    """Recreate a tenant's formal evidence from the statement log; the result equals live projection.
+
+    Grades are not sent again: the gradebook already has what live projection sent."""
     session.execute(delete(Evidence).where(Evidence.platform_id == tenant_id, Evidence.source == SOURCE_XAPI))
     platform = session.get(Platform, tenant_id)
     # One statement per pair is enough to know the actor; the pair is then recomputed in full.
@@ -203,5 +213,5 @@ def rebuild(session: Session, tenant_id: int) -> int:
         select(Statement.actor_key, Statement.object_activity_id, Statement.payload).where(Statement.seq.in_(latest))
     ).all()
     for actor_key, activity_id, payload in sorted(rows, key=lambda row: (row[0], row[1])):
-        project_pair(session, platform, actor_key, activity_id, json.loads(payload)["actor"])
+        project_pair(session, platform, actor_key, activity_id, json.loads(payload)["actor"], send_grades=False)
     return len(rows)

@@ -46,6 +46,9 @@ def landing_path(message_type: str, provisioned: Provisioned, launch_id: str) ->
     if link is not None and link.kind == "assessment":
         # Learners submit there; the course's assessors see the submissions (same page).
         return f"/assessments/{link.id}"
+    if link is not None and link.kind == "module":
+        # Straight into the e-learning module, which opens inside the course page.
+        return f"/modules/launch/{link.id}"
     role = primary_role(provisioned.roles)
     if role == ADMIN:
         return "/overview"

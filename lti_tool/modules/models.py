@@ -84,4 +84,6 @@ class ModuleRegistration(Base):
     package_id: Mapped[int] = mapped_column(ForeignKey("module_packages.id", ondelete="CASCADE"), index=True)
     registration: Mapped[str] = mapped_column(String(36), unique=True)
     state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The course link the learner last opened the module from: its line item gets the grade.
+    resource_link_id: Mapped[int | None] = mapped_column(ForeignKey("resource_links.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
