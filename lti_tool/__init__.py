@@ -79,6 +79,9 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
 
     library_views.init_app(app)
     app.register_blueprint(module_launch_bp)
+    from lti_tool.reporting.views import bp as reporting_bp
+
+    app.register_blueprint(reporting_bp)
     security.csrf.exempt(lti_bp)
     if settings.demo_enabled:
         from lti_tool.demo.views import bp as demo_bp

@@ -245,8 +245,10 @@ def worker(app, once: bool) -> None:
 
 
 from lti_tool.formal_evidence.cli import evidence  # noqa: E402  (a feature's own command group)
+from lti_tool.reporting.cli import report  # noqa: E402
 
 main.add_command(evidence)
+main.add_command(report)
 
 from lti_tool.lrs_cli import lrs  # noqa: E402  (the LRS commands)
 
