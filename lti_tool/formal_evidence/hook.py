@@ -1,4 +1,4 @@
-"""Keep formal evidence current: project statements right after the LRS commits them."""
+"""Keep formal evidence current (project statements right after the LRS commits them) and show it."""
 
 from __future__ import annotations
 
@@ -17,6 +17,9 @@ def init_app(app: Flask) -> None:
     # One process-wide callback (registering it twice is a no-op); it finds the application
     # through the request it runs in, so several apps in one process each use their own database.
     xapi.on_statements_stored(_project_after_commit)
+    from lti_tool.formal_evidence.views import bp
+
+    app.register_blueprint(bp)
 
 
 def _project_after_commit(tenant_id: int, statement_ids: list[str], voided_ids: list[str]) -> None:

@@ -18,7 +18,7 @@ from lti_tool.formal_evidence.outcome import OUTCOME_VERBS, Outcome, StatementFa
 from lti_tool.lti.models import Platform
 from lti_tool.modules.models import ModulePackage, ModuleUnit
 from lti_tool.people.models import User
-from lti_tool.portfolio.models import FORMAL, SOURCE_XAPI, Evidence
+from lti_tool.portfolio.models import FORMAL, SOURCE_XAPI, Evidence, Portfolio
 from lti_tool.portfolio.ownership import portfolio_of
 from xapi.models import Activity as LRSActivity
 from xapi.models import Statement, StatementFilter
@@ -215,3 +215,17 @@ def rebuild(session: Session, tenant_id: int) -> int:
     for actor_key, activity_id, payload in sorted(rows, key=lambda row: (row[0], row[1])):
         project_pair(session, platform, actor_key, activity_id, json.loads(payload)["actor"], send_grades=False)
     return len(rows)
+
+
+def statements_behind(session: Session, evidence: Evidence, limit: int = 200) -> list[dict[str, Any]]:
+    """The standing statements a formal evidence item was computed from, newest first."""
+    portfolio = session.get(Portfolio, evidence.portfolio_id)
+    actor_keys = session.scalars(
+        select(LearnerActor.actor_key).where(
+            LearnerActor.platform_id == evidence.platform_id, LearnerActor.user_id == portfolio.owner_id
+        )
+    ).all()
+    if not actor_keys or not evidence.activity_id:
+        return []
+    rows = _standing_statements(session, evidence.platform_id, sorted(actor_keys), evidence.activity_id)
+    return [json.loads(row.payload) for row in reversed(rows[-limit:])]

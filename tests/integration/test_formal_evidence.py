@@ -166,3 +166,30 @@ def test_another_tenant_cannot_create_evidence_for_this_tenants_learner(app, db,
     response = client.post("/xapi/statements", data=body, headers=headers, content_type="application/json")
     assert response.status_code == 200
     assert _evidence(db) == []
+
+
+def test_the_owner_sees_the_statements_behind_an_item_and_nobody_else_does(app, post, db, client, platform, learner):
+    actor = issued(platform, learner)
+    post(
+        statement(actor, "completed", result={"completion": True}),
+        statement(actor, "passed", result={"success": True, "score": {"scaled": 0.75}}, timestamp="2026-11-02T09:30:00Z"),
+    )
+    (item,) = _evidence(db)
+    page = client.get(f"/portfolio/evidence/{item.id}/statements")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert text.index("2026-11-02 09:30:00") < text.index("2026-11-02 09:00:00")  # newest first
+    assert "75%" in text
+    assert app.test_client().get(f"/portfolio/evidence/{item.id}/statements").status_code == 401
+
+
+def test_another_learner_gets_not_found_for_someone_elses_statements(launcher, post, db, client, platform, learner):
+    post(statement(issued(platform, learner), "completed", result={"completion": True}))
+    (item,) = _evidence(db)
+
+    def someone_else(claims):
+        claims["sub"] = "99"
+        return claims
+
+    launcher.enter("launch-learner-resource-link", someone_else)
+    assert client.get(f"/portfolio/evidence/{item.id}/statements").status_code == 404
