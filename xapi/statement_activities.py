@@ -7,15 +7,65 @@ newest definition. Only credentials with the `define` scope update them (Communi
 
 from __future__ import annotations
 
+import threading
 from typing import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from xapi.models import Activity, insert_ignoring_conflicts
 from xapi.statement_keys import activity_key
 
 _LANGUAGE_MAPS = ("name", "description")
+
+
+class _KnownDefinitions:
+    """What this process last stored per activity, so repeats of it cost no queries.
+
+    Content sends the same definition with every statement; merging a definition into one that
+    already contains it changes nothing, so it is skipped. Other processes only ever add to a
+    stored definition, which keeps the skip correct for language maps; a changed non-language
+    property is written when it differs from what this process knows.
+    """
+
+    max_entries = 20000
+
+    def __init__(self):
+        self._known: dict[tuple[int, str], dict] = {}
+        self._lock = threading.Lock()
+
+    def adds_nothing(self, tenant_id: int, key: str, definition: dict) -> bool:
+        with self._lock:
+            known = self._known.get((tenant_id, key))
+        return known is not None and merge_definition(known, definition) == known
+
+    def remember(self, tenant_id: int, key: str, definition: dict) -> None:
+        with self._lock:
+            if len(self._known) >= self.max_entries:
+                self._known.clear()
+            self._known[(tenant_id, key)] = definition
+
+
+_known = _KnownDefinitions()
+_PENDING = "xapi.pending_definitions"
+
+
+def _remember_after_commit(session: Session, tenant_id: int, key: str, definition: dict) -> None:
+    """Remember a definition only once it is committed; a rollback forgets it."""
+    pending = session.info.get(_PENDING)
+    if pending is None:
+        pending = session.info[_PENDING] = []
+
+        def committed(_session):
+            for args in session.info.pop(_PENDING, []):
+                _known.remember(*args)
+
+        def rolled_back(_session):
+            session.info.pop(_PENDING, None)
+
+        event.listen(session, "after_commit", committed, once=True)
+        event.listen(session, "after_soft_rollback", rolled_back, once=True)
+    pending.append((tenant_id, key, definition))
 
 
 def merge_definition(known: dict | None, new: dict) -> dict:
@@ -36,6 +86,9 @@ def record_definitions(session: Session, tenant_id: int, activities: Iterable[di
         key = activity_key(activity["id"])
         previous = definitions.get(key, (activity["id"], None))[1]
         definitions[key] = (activity["id"], merge_definition(previous, activity["definition"]))
+    definitions = {
+        key: value for key, value in definitions.items() if not _known.adds_nothing(tenant_id, key, value[1])
+    }
     if not definitions:
         return
     existing = {
@@ -52,10 +105,12 @@ def record_definitions(session: Session, tenant_id: int, activities: Iterable[di
                 insert_ignoring_conflicts(session, Activity)
                 .values(tenant_id=tenant_id, activity_key=key, activity_id=activity_id, definition=definition)
             )
+            merged = definition
         else:
             merged = merge_definition(row.definition, definition)
             if merged != row.definition:
                 row.definition = merged
+        _remember_after_commit(session, tenant_id, key, merged)
 
 
 def canonical_definitions(session: Session, tenant_id: int, activity_ids: Iterable[str]) -> dict[str, dict]:

@@ -24,6 +24,10 @@ from xapi.statement_index import activities_with_definitions, filter_keys
 from xapi.statement_keys import agent_key
 from xapi.validation import VOIDED_VERB, parse_timestamp, statements_match
 
+# Core tables, not ORM entities: storing is bulk work and the ORM layer would only add overhead.
+STATEMENTS = Statement.__table__
+FILTERS = StatementFilter.__table__
+
 
 @dataclass(frozen=True)
 class Writer:
@@ -94,8 +98,8 @@ def _store(session, writer: Writer, statements: list[dict], ids: list[str], *, v
     existing = {
         row.statement_id: row
         for row in session.execute(
-            select(Statement.statement_id, Statement.payload, Statement.voiding).where(
-                Statement.tenant_id == tenant_id, Statement.statement_id.in_(keys)
+            select(STATEMENTS.c.statement_id, STATEMENTS.c.payload, STATEMENTS.c.voiding).where(
+                STATEMENTS.c.tenant_id == tenant_id, STATEMENTS.c.statement_id.in_(keys)
             )
         )
     }
@@ -120,15 +124,15 @@ def _store(session, writer: Writer, statements: list[dict], ids: list[str], *, v
     target_keys: dict[str, set] = {}
     if targets:
         for statement_id, voiding in session.execute(
-            select(Statement.statement_id, Statement.voiding).where(
-                Statement.tenant_id == tenant_id, Statement.statement_id.in_(targets)
+            select(STATEMENTS.c.statement_id, STATEMENTS.c.voiding).where(
+                STATEMENTS.c.tenant_id == tenant_id, STATEMENTS.c.statement_id.in_(targets)
             )
         ):
             target_voiding[statement_id] = voiding
         for statement_id, kind, value_key in session.execute(
-            select(Statement.statement_id, StatementFilter.kind, StatementFilter.value_key)
-            .join(StatementFilter, StatementFilter.statement_seq == Statement.seq)
-            .where(Statement.tenant_id == tenant_id, Statement.statement_id.in_(targets))
+            select(STATEMENTS.c.statement_id, FILTERS.c.kind, FILTERS.c.value_key)
+            .join(FILTERS, FILTERS.c.statement_seq == STATEMENTS.c.seq)
+            .where(STATEMENTS.c.tenant_id == tenant_id, STATEMENTS.c.statement_id.in_(targets))
         ):
             target_keys.setdefault(statement_id, set()).add((kind, value_key))
     target_voiding.update(batch_voiding)
@@ -175,14 +179,14 @@ def _store(session, writer: Writer, statements: list[dict], ids: list[str], *, v
             voiding_targets.append(target)
         result.stored_ids.append(key)
 
-    seqs = session.execute(insert(Statement).returning(Statement.seq, sort_by_parameter_order=True), rows).scalars().all()
+    seqs = session.execute(insert(STATEMENTS).returning(STATEMENTS.c.seq, sort_by_parameter_order=True), rows).scalars().all()
     filters = [
         {"statement_seq": seq, "kind": kind, "value_key": value_key, "tenant_id": tenant_id}
         for seq, statement_keys in zip(seqs, row_keys)
         for kind, value_key in statement_keys
     ]
     if filters:
-        session.execute(insert(StatementFilter), filters)
+        session.execute(insert(FILTERS), filters)
 
     voidable = [keys[i] for i in new_indexes if not is_voiding(statements[i])]
     result.voided_ids = _apply_voiding(session, tenant_id, voiding_targets, voidable)
@@ -220,22 +224,22 @@ def _apply_voiding(session: Session, tenant_id: int, targets: list[str], new_voi
     if targets:
         voided = list(
             session.scalars(
-                select(Statement.statement_id).where(
-                    Statement.tenant_id == tenant_id,
-                    Statement.statement_id.in_(targets),
-                    Statement.voiding.is_(False),
-                    Statement.voided.is_(False),
+                select(STATEMENTS.c.statement_id).where(
+                    STATEMENTS.c.tenant_id == tenant_id,
+                    STATEMENTS.c.statement_id.in_(targets),
+                    STATEMENTS.c.voiding.is_(False),
+                    STATEMENTS.c.voided.is_(False),
                 )
             )
         )
     # A voiding statement may arrive before its target: the target is voided on arrival.
     voided += [] if not new_voidable else list(
         session.scalars(
-            select(Statement.object_ref_id)
+            select(STATEMENTS.c.object_ref_id)
             .where(
-                Statement.tenant_id == tenant_id,
-                Statement.voiding.is_(True),
-                Statement.object_ref_id.in_(new_voidable),
+                STATEMENTS.c.tenant_id == tenant_id,
+                STATEMENTS.c.voiding.is_(True),
+                STATEMENTS.c.object_ref_id.in_(new_voidable),
             )
             .distinct()
         )
@@ -243,11 +247,11 @@ def _apply_voiding(session: Session, tenant_id: int, targets: list[str], new_voi
     voided = [statement_id for statement_id in dict.fromkeys(voided) if statement_id]
     if voided:
         session.execute(
-            update(Statement)
+            update(STATEMENTS)
             .where(
-                Statement.tenant_id == tenant_id,
-                Statement.statement_id.in_(voided),
-                Statement.voiding.is_(False),
+                STATEMENTS.c.tenant_id == tenant_id,
+                STATEMENTS.c.statement_id.in_(voided),
+                STATEMENTS.c.voiding.is_(False),
             )
             .values(voided=True)
         )

@@ -344,3 +344,15 @@ def test_head_answers_like_get_without_a_body(lrs):
     assert "X-Experience-API-Consistent-Through" in response.headers
     assert lrs.head(f"statements?statementId={new_id()}").status_code == 404
     assert lrs.head("statements?verb=bad").status_code == 400
+
+
+def test_definition_from_a_failed_request_is_stored_by_the_next_one(lrs):
+    taken = post(lrs)
+    defined = activity(COURSE, name={"nl-NL": "Zorgopleiding"})
+    failed = lrs.post("statements", json_body=[make_statement(object=defined), make_statement(id=taken, result={"success": True})])
+    assert failed.status_code == 409
+    later = post(lrs, object=defined)
+    statement = lrs.get(f"statements?statementId={later}&format=canonical").get_json()
+    assert statement["object"]["definition"] == {"name": {"nl-NL": "Zorgopleiding"}}
+    plain = post(lrs, object=activity(COURSE))
+    assert lrs.get(f"statements?statementId={plain}&format=canonical").get_json()["object"]["definition"] == {"name": {"nl-NL": "Zorgopleiding"}}
