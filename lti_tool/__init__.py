@@ -71,6 +71,9 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(admin_lrs_bp)
     app.register_blueprint(modules_bp)
+    from lti_tool.portfolio import evidence_views
+
+    evidence_views.init_app(app)
     from lti_tool.collections.views import init_app as init_collections
 
     init_collections(app)

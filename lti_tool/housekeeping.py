@@ -19,7 +19,10 @@ LAUNCH_RECORD_TTL = timedelta(days=2)
 
 def run_housekeeping(session: Session, settings: Settings) -> dict[str, int]:
     """Delete what has outlived its use; return how many rows of each kind went."""
+    from lti_tool.portfolio.evidence import housekeeping as evidence_housekeeping
+
     return {
+        **evidence_housekeeping(session, settings),
         "login_states": purge_expired_logins(session, settings.lti_login_state_ttl),
         "session_tickets": purge_expired_tickets(session, settings.lti_session_ticket_ttl),
         "launch_records": session.execute(

@@ -45,6 +45,11 @@ class Settings:
     outbox_retry_max_delay: float
     outbox_housekeeping_interval: float
     demo_enabled: bool
+    storage_backend: str
+    storage_local_path: str
+    uploads_max_file_size: int
+    uploads_quota_per_learner: int
+    uploads_max_image_pixels: int
 
     @property
     def is_production(self) -> bool:
@@ -138,3 +143,7 @@ def _validate(settings: Settings) -> None:
         raise SettingsError('Setting lti_unknown_deployments must be "accept" or "hold".')
     if settings.lti_clock_leeway < 0 or settings.lti_clock_leeway > 600:
         raise SettingsError("Setting lti_clock_leeway must be between 0 and 600 seconds.")
+    if settings.uploads_max_file_size < 1 or settings.uploads_quota_per_learner < settings.uploads_max_file_size:
+        raise SettingsError(
+            "Setting uploads_max_file_size must be at least 1 byte and at most uploads_quota_per_learner."
+        )

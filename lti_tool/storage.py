@@ -3,6 +3,10 @@
 Several machines share one store by mounting the same volume, or by plugging in another
 implementation of `Storage` (object storage) chosen by the `storage_backend` setting.
 
+Evidence files are stored under a key derived from their content (`content_key`), so a file
+uploaded twice is stored once; `put_content_in_transaction` writes such a file only when it is
+not there yet. The interface is five calls on opaque keys, so an object store fits behind it.
+
 Files follow the database transaction: `put_in_transaction` remembers the key on the
 session and deletes the file again if the transaction ends without a commit, and
 `delete_after_commit` removes files only once the rows that named them are gone. A crash
@@ -55,6 +59,13 @@ def new_key(prefix: str, extension: str = "") -> str:
     """Return an unguessable key under a prefix, sharded so no folder grows too large."""
     token = secrets.token_hex(16)
     return f"{prefix}/{token[:2]}/{token}{('.' + extension) if extension else ''}"
+
+
+def content_key(prefix: str, sha256: str, suffix: str = "", extension: str = "") -> str:
+    """Return the key of a file named by its SHA-256 hex digest under a prefix."""
+    if not re.fullmatch(r"[0-9a-f]{64}", sha256):
+        raise StorageError("content keys need a SHA-256 hex digest")
+    return check_key(f"{prefix}/{sha256[:2]}/{sha256}{suffix}{('.' + extension) if extension else ''}")
 
 
 def check_key(key: str) -> str:
@@ -110,7 +121,7 @@ class LocalFileStorage:
 def build_storage(backend: str, local_path: str, instance_path: str) -> Storage:
     """Create the configured store; "local" is the only built-in backend."""
     if backend == "local":
-        return LocalFileStorage(local_path or os.path.join(instance_path, "files"))
+        return LocalFileStorage(os.path.join(instance_path, local_path or "uploads"))
     raise StorageError(f'Unknown storage backend {backend!r}; use "local".')
 
 
@@ -139,6 +150,16 @@ def put_in_transaction(session: Session, storage: Storage, key: str, data: bytes
     storage.put(key, data)
 
 
+def put_content_in_transaction(session: Session, storage: Storage, key: str, data: bytes) -> None:
+    """Write a content-addressed file unless it is stored already.
+
+    Only a file this transaction created is removed on rollback: an existing one belongs to
+    rows that were committed before."""
+    if storage.exists(key):
+        return
+    put_in_transaction(session, storage, key, data)
+
+
 def delete_after_commit(session: Session, storage: Storage, keys: Iterable[str]) -> None:
     """Remove files once the transaction that dropped their rows has committed."""
     _watch(session)
@@ -146,6 +167,8 @@ def delete_after_commit(session: Session, storage: Storage, keys: Iterable[str])
 
 
 def _watch(session: Session) -> None:
+    # Begin the transaction now, so the file is tied to the one that is about to write rows.
+    session.connection()
     if not event.contains(session, "after_commit", _after_commit):
         event.listen(session, "after_commit", _after_commit)
         event.listen(session, "after_transaction_end", _after_transaction_end)

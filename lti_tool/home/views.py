@@ -32,10 +32,13 @@ def index():
 @bp.route("/home")
 @login_required
 def learner_home():
+    """The portfolio; after a launch from a course, that course's part of it comes first."""
+    from lti_tool.portfolio.evidence_views import launch_course, render_timeline
+
     launch = _launch()
-    return render_template(
+    return render_timeline(
         "home/learner.html",
-        courses=services.courses_of(get_session(), current_user),
+        course=launch_course(),
         launch_context=launch.get(claims.CONTEXT) or {},
         launch_link=launch.get(claims.RESOURCE_LINK) or {},
     )

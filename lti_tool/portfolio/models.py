@@ -73,12 +73,15 @@ class Evidence(Base):
 
 
 class EvidenceFile(Base):
+    """A file of an evidence item. Keys name the content (its SHA-256 within one portfolio), so the
+    same photo attached to two items is stored once; a file leaves the store with its last row."""
+
     __tablename__ = "evidence_files"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     evidence_id: Mapped[int] = mapped_column(ForeignKey("evidence.id", ondelete="CASCADE"), index=True)
-    storage_key: Mapped[str] = mapped_column(String(255), unique=True)
-    thumbnail_key: Mapped[str | None] = mapped_column(String(255))
+    storage_key: Mapped[str] = mapped_column(String(255), index=True)
+    thumbnail_key: Mapped[str | None] = mapped_column(String(255), index=True)
     original_name: Mapped[str] = mapped_column(String(255))
     # Sniffed from the content, never taken from the name or the browser.
     content_type: Mapped[str] = mapped_column(String(100))

@@ -1,0 +1,226 @@
+"""One timeline of evidence (formal and informal) and reflections, newest first.
+
+The page is chosen by one UNION query over both tables (filters and search applied in SQL,
+LIMIT/OFFSET on the union), then the rows of that page are loaded with their files, tags and
+courses in a handful of IN queries: the number of queries does not grow with the page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Date, String, and_, cast, exists, false, func, literal, or_, select, type_coerce, union
+from sqlalchemy.orm import Session, selectinload
+
+from lti_tool.competencies.models import Competency, CompetencyFramework, EvidenceCompetency
+from lti_tool.people.models import Context
+from lti_tool.portfolio.models import FORMAL, INFORMAL, Evidence, EvidenceTag, Reflection
+
+PAGE_SIZE = 25
+REFLECTION = "reflection"
+KINDS = (FORMAL, INFORMAL, REFLECTION)
+MAX_QUERY_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class TimelineFilter:
+    """What the learner narrowed the timeline to; None means "any"."""
+
+    course_id: int | None = None
+    kind: str | None = None
+    type: str | None = None
+    tag: str | None = None
+    competency_id: int | None = None
+    query: str | None = None
+    page: int = 1
+
+    @property
+    def is_active(self) -> bool:
+        return any(v for v in (self.course_id, self.kind, self.type, self.tag, self.competency_id, self.query))
+
+    def as_args(self, **changes: Any) -> dict[str, Any]:
+        """Query-string arguments for a link to this view with some values changed."""
+        values = {
+            "course": self.course_id, "kind": self.kind, "type": self.type, "tag": self.tag,
+            "competency": self.competency_id, "q": self.query, "page": self.page if self.page > 1 else None,
+        }
+        values.update(changes)
+        return {key: value for key, value in values.items() if value not in (None, "")}
+
+
+@dataclass
+class Entry:
+    """One line of the timeline: an evidence item or a reflection."""
+
+    kind: str
+    day: date
+    evidence: Evidence | None = None
+    reflection: Reflection | None = None
+    course: Context | None = None
+
+
+@dataclass
+class TimelinePage:
+    entries: list[Entry]
+    page: int
+    has_next: bool
+    filters: TimelineFilter = field(default_factory=TimelineFilter)
+
+
+def _like(text: str) -> str:
+    escaped = text.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _evidence_rows(portfolio_id: int, filters: TimelineFilter):
+    conditions = [Evidence.portfolio_id == portfolio_id, Evidence.deleted_at.is_(None)]
+    if filters.course_id is not None:
+        conditions.append(Evidence.context_id == filters.course_id)
+    if filters.kind in (FORMAL, INFORMAL):
+        conditions.append(Evidence.kind == filters.kind)
+    elif filters.kind == REFLECTION:
+        conditions.append(false())
+    if filters.type:
+        conditions.append(Evidence.type == filters.type)
+    if filters.tag:
+        conditions.append(
+            exists().where(EvidenceTag.evidence_id == Evidence.id, func.lower(EvidenceTag.tag) == filters.tag.casefold())
+        )
+    if filters.competency_id is not None:
+        conditions.append(
+            exists().where(
+                EvidenceCompetency.evidence_id == Evidence.id,
+                EvidenceCompetency.competency_id == filters.competency_id,
+            )
+        )
+    if filters.query:
+        pattern = _like(filters.query)
+        conditions.append(
+            or_(
+                func.lower(Evidence.title).like(pattern, escape="\\"),
+                func.lower(Evidence.description).like(pattern, escape="\\"),
+                func.lower(func.coalesce(Evidence.issuer, "")).like(pattern, escape="\\"),
+                exists().where(EvidenceTag.evidence_id == Evidence.id, func.lower(EvidenceTag.tag).like(pattern, escape="\\")),
+            )
+        )
+    return select(
+        literal("evidence").label("entry_kind"),
+        Evidence.id.label("id"),
+        Evidence.occurred_on.label("day"),
+        Evidence.created_at.label("created"),
+    ).where(and_(*conditions))
+
+
+def _reflection_rows(portfolio_id: int, filters: TimelineFilter):
+    conditions = [Reflection.portfolio_id == portfolio_id, Reflection.deleted_at.is_(None)]
+    # Filters that only evidence has leave reflections out.
+    if filters.kind in (FORMAL, INFORMAL) or filters.type or filters.tag or filters.competency_id is not None:
+        conditions.append(false())
+    if filters.course_id is not None:
+        conditions.append(Reflection.context_id == filters.course_id)
+    if filters.query:
+        pattern = _like(filters.query)
+        conditions.append(
+            or_(
+                func.lower(Reflection.title).like(pattern, escape="\\"),
+                func.lower(func.coalesce(Reflection.draft_title, "")).like(pattern, escape="\\"),
+                func.lower(cast(Reflection.content, String)).like(pattern, escape="\\"),
+            )
+        )
+    return select(
+        literal(REFLECTION).label("entry_kind"),
+        Reflection.id.label("id"),
+        type_coerce(func.date(Reflection.created_at), Date).label("day"),
+        Reflection.created_at.label("created"),
+    ).where(and_(*conditions))
+
+
+def timeline(session: Session, portfolio_id: int, filters: TimelineFilter, page_size: int = PAGE_SIZE) -> TimelinePage:
+    """One page of the portfolio's timeline, newest first."""
+    page = max(1, filters.page)
+    union = _evidence_rows(portfolio_id, filters).union_all(_reflection_rows(portfolio_id, filters)).subquery()
+    rows = session.execute(
+        select(union.c.entry_kind, union.c.id, union.c.day)
+        .order_by(union.c.day.desc(), union.c.created.desc(), union.c.entry_kind, union.c.id.desc())
+        .limit(page_size + 1)
+        .offset((page - 1) * page_size)
+    ).all()
+    has_next = len(rows) > page_size
+    rows = rows[:page_size]
+    evidence_ids = [row.id for row in rows if row.entry_kind == "evidence"]
+    reflection_ids = [row.id for row in rows if row.entry_kind == REFLECTION]
+    evidence = {
+        item.id: item
+        for item in session.scalars(
+            select(Evidence)
+            .where(Evidence.id.in_(evidence_ids))
+            .options(selectinload(Evidence.files), selectinload(Evidence.tags))
+        )
+    } if evidence_ids else {}
+    reflections = (
+        {item.id: item for item in session.scalars(select(Reflection).where(Reflection.id.in_(reflection_ids)))}
+        if reflection_ids
+        else {}
+    )
+    context_ids = {e.context_id for e in evidence.values()} | {r.context_id for r in reflections.values()}
+    context_ids.discard(None)
+    courses = (
+        {c.id: c for c in session.scalars(select(Context).where(Context.id.in_(context_ids)))} if context_ids else {}
+    )
+    entries = []
+    for row in rows:
+        if row.entry_kind == "evidence" and row.id in evidence:
+            item = evidence[row.id]
+            entries.append(Entry("evidence", row.day, evidence=item, course=courses.get(item.context_id)))
+        elif row.id in reflections:
+            item = reflections[row.id]
+            entries.append(Entry(REFLECTION, row.day, reflection=item, course=courses.get(item.context_id)))
+    return TimelinePage(entries, page, has_next, filters)
+
+
+@dataclass
+class FilterChoices:
+    courses: list[Context]
+    types: list[str]
+    tags: list[str]
+    competencies: list[tuple[Competency, str]]
+
+
+def filter_choices(session: Session, portfolio_id: int, platform_id: int, user_id: int) -> FilterChoices:
+    """What the filters can offer: only values the learner's portfolio actually uses."""
+    from lti_tool.people.models import Membership
+
+    live = and_(Evidence.portfolio_id == portfolio_id, Evidence.deleted_at.is_(None))
+    course_ids = union(
+        select(Evidence.context_id).where(live, Evidence.context_id.is_not(None)),
+        select(Reflection.context_id).where(Reflection.portfolio_id == portfolio_id, Reflection.context_id.is_not(None)),
+        select(Membership.context_id).where(Membership.user_id == user_id),
+    )
+    courses = list(
+        session.scalars(
+            select(Context).where(Context.id.in_(course_ids), Context.platform_id == platform_id).order_by(Context.title)
+        )
+    )
+    types = list(session.scalars(select(Evidence.type).where(live).distinct().order_by(Evidence.type)))
+    tags = sorted(
+        set(session.scalars(select(EvidenceTag.tag).join(Evidence, EvidenceTag.evidence_id == Evidence.id).where(live))),
+        key=str.casefold,
+    )
+    competencies = [
+        (competency, framework_name)
+        for competency, framework_name in session.execute(
+            select(Competency, CompetencyFramework.name)
+            .join(CompetencyFramework, Competency.framework_id == CompetencyFramework.id)
+            .where(
+                Competency.id.in_(
+                    select(EvidenceCompetency.competency_id)
+                    .join(Evidence, EvidenceCompetency.evidence_id == Evidence.id)
+                    .where(live)
+                )
+            )
+            .order_by(CompetencyFramework.name, Competency.code)
+        ).all()
+    ]
+    return FilterChoices(courses, types, tags, competencies)
