@@ -1,28 +1,56 @@
-"""Administrator pages: outgoing deliveries (the outbox) and what is waiting for approval."""
+"""Administrator pages: outgoing deliveries (the outbox) of the administrator's own platform."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from lti_tool.db import get_session
-from lti_tool.errors import ForbiddenError
-from lti_tool.outbox.models import OutboxMessage
+from lti_tool.errors import ForbiddenError, NotFoundError
+from lti_tool.outbox import services as deliveries
+from lti_tool.outbox.models import DELIVERED, FAILED, PENDING
 from lti_tool.policy import is_tool_admin
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
+STATUS_LABELS = {PENDING: _l("Waiting"), DELIVERED: _l("Delivered"), FAILED: _l("Failed")}
+KIND_LABELS = {"ags.score": _l("Grade")}
 
-@bp.route("/outbox")
+
+@bp.before_request
 @login_required
-def outbox():
+def _administrators_only():
     if not is_tool_admin(current_user):
-        raise ForbiddenError("administrators only")
-    messages = get_session().scalars(
-        select(OutboxMessage)
-        .where(OutboxMessage.platform_id == current_user.platform_id)
-        .order_by(OutboxMessage.id.desc())
-        .limit(200)
+        raise ForbiddenError(_("Only administrators see the deliveries to the learning environment."))
+
+
+@bp.get("/outbox")
+def outbox():
+    status = request.args.get("status") or None
+    if status is not None and status not in STATUS_LABELS:
+        status = None
+    session = get_session()
+    # Tenant scope: only messages of the administrator's own platform.
+    messages = deliveries.list_messages(session, platform_id=current_user.platform_id, status=status)
+    counts = deliveries.count_by_status(session, platform_id=current_user.platform_id)
+    return render_template(
+        "admin/outbox.html",
+        messages=messages,
+        counts=counts,
+        status=status,
+        status_labels=STATUS_LABELS,
+        kind_labels=KIND_LABELS,
     )
-    return render_template("admin/outbox.html", messages=list(messages))
+
+
+@bp.post("/outbox/<int:message_id>/retry")
+def retry(message_id: int):
+    session = get_session()
+    message = deliveries.retry_now(session, platform_id=current_user.platform_id, message_id=message_id)
+    if message is None:
+        raise NotFoundError(_("There is no failed delivery with this number."))
+    session.commit()
+    flash(_("The delivery will be tried again in a moment."))
+    return redirect(url_for("admin.outbox", status=request.args.get("status") or None))

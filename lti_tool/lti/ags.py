@@ -197,13 +197,13 @@ def deliver_score(session: Session, client: ServiceClient, message: OutboxMessag
     # back, the next attempt must still carry a later timestamp.
     session.commit()
     try:
-        client.request(platform, [SCOPE_SCORE], "POST", target, json_body=payload, content_type=SCORE_MEDIA_TYPE)
+        response = client.request(platform, [SCOPE_SCORE], "POST", target, json_body=payload, content_type=SCORE_MEDIA_TYPE)
     except ServiceError as exc:
         if exc.status == 409 and message.stamp_conflicts == 0:
             message.stamp_conflicts += 1
             return Outcome(status_code=409, error=f"Timestamp refused, sent again with a later one. {exc}", retry_now=True)
         return outcome_from_error(exc)
-    return Outcome(status_code=200, delivered=True)
+    return Outcome(status_code=response.status_code, delivered=True)
 
 
 # --- line items ------------------------------------------------------------------------------

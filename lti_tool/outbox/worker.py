@@ -127,34 +127,45 @@ def run_worker(app: Flask, once: bool = False, stop: threading.Event | None = No
     if once:
         return worker.drain()
     stop = stop or threading.Event()
-    _stop_on_signals(stop)
+    restore = _stop_on_signals(stop)
     log.info("Outbox worker %s started (poll every %ss)", worker.worker_id, settings.outbox_poll_interval)
     attempted = 0
     next_housekeeping = time.monotonic()
-    while not stop.is_set():
-        try:
-            if time.monotonic() >= next_housekeeping:
-                next_housekeeping = time.monotonic() + settings.outbox_housekeeping_interval
-                _housekeeping(app)
-            round_attempts = worker.run_round()
-            attempted += round_attempts
-        except Exception:  # the database may be away for a moment; keep polling
-            log.exception("Outbox worker round failed; trying again after the poll interval")
-            round_attempts = 0
-        if round_attempts == 0:
-            stop.wait(settings.outbox_poll_interval)
+    try:
+        while not stop.is_set():
+            try:
+                if time.monotonic() >= next_housekeeping:
+                    next_housekeeping = time.monotonic() + settings.outbox_housekeeping_interval
+                    _housekeeping(app)
+                round_attempts = worker.run_round()
+                attempted += round_attempts
+            except Exception:  # the database may be away for a moment; keep polling
+                log.exception("Outbox worker round failed; trying again after the poll interval")
+                round_attempts = 0
+            if round_attempts == 0:
+                stop.wait(settings.outbox_poll_interval)
+    finally:
+        restore()
     log.info("Outbox worker %s stopped", worker.worker_id)
     return attempted
 
 
-def _stop_on_signals(stop: threading.Event) -> None:
-    """Finish the message in hand, then stop, on SIGTERM (systemd, gunicorn) and SIGINT."""
+def _stop_on_signals(stop: threading.Event) -> Callable[[], None]:
+    """Finish the message in hand, then stop, on SIGTERM (systemd, gunicorn) and SIGINT.
+
+    Returns a function that puts the previous handlers back.
+    """
     if threading.current_thread() is not threading.main_thread():
-        return
+        return lambda: None
 
     def handler(signum, _frame):
         log.info("Outbox worker received signal %s; stopping after the current message", signum)
         stop.set()
 
-    signal.signal(signal.SIGTERM, handler)
-    signal.signal(signal.SIGINT, handler)
+    previous = {signum: signal.signal(signum, handler) for signum in (signal.SIGTERM, signal.SIGINT)}
+
+    def restore() -> None:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+
+    return restore
