@@ -37,6 +37,15 @@ class StatementRejectedError(BadRequestError):
         self.rule = rule
 
 
+class ParameterError(BadRequestError):
+    """A query (or alternate-syntax form) parameter is missing, unknown, repeated or malformed."""
+
+    def __init__(self, parameter: str, rule: str):
+        super().__init__(f"Parameter '{parameter}': {rule}", details={"parameter": parameter, "rule": rule})
+        self.parameter = parameter
+        self.rule = rule
+
+
 class UnauthorizedError(XAPIError):
     status = 401
 
