@@ -68,6 +68,8 @@ class Person:
 
 LEARNER_PERSON = Person("ind-learner-1", "Lee Learner", "lee@independent.example", [LEARNER])
 INSTRUCTOR_PERSON = Person("ind-teacher-1", "Ines Instructor", "ines@independent.example", [INSTRUCTOR])
+# Enrolled, but has never opened the tool: only the roster tells the tool about her.
+QUIET_LEARNER = Person("ind-learner-2", "Quinn Quiet", "quinn@independent.example", [LEARNER])
 
 
 @dataclass
@@ -255,7 +257,9 @@ class IndependentPlatform:
         self.public_pem = key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
         self.server = LocalServer(self._handle)
         self.issuer = self.server.base_url
-        self.people = [LEARNER_PERSON, INSTRUCTOR_PERSON]
+        self.people = [LEARNER_PERSON, INSTRUCTOR_PERSON, QUIET_LEARNER]
+        # With a page size, the launch's memberships URL asks lti1p3platform to page the roster.
+        self.roster_page_size: int | None = None
         self.line_items: dict[str, LineItemRecord] = {}
         self.resource_links: set[str] = set()
         self.planned: dict[str, PlannedLaunch] = {}
@@ -298,6 +302,10 @@ class IndependentPlatform:
     @property
     def memberships_url(self) -> str:
         return self.issuer + "/nrps/memberships"
+
+    @property
+    def advertised_memberships_url(self) -> str:
+        return self.memberships_url + (f"?limit={self.roster_page_size}" if self.roster_page_size else "")
 
     # --- lti1p3platform objects -----------------------------------------------------------
 
@@ -375,7 +383,7 @@ class IndependentPlatform:
         person = planned.person
         launch.set_user_data(person.user_id, person.roles, full_name=person.name, email_address=person.email)
         launch.set_launch_context_claim(CONTEXT_ID, ["http://purl.imsglobal.org/vocab/lis/v2/course#CourseOffering"], CONTEXT_TITLE, "INT101")
-        launch.set_nrps(self.memberships_url)
+        launch.set_nrps(self.advertised_memberships_url)
         if planned.deep_linking:
             launch.set_ags(self.lineitems_url)
             launch.set_dl(self.deep_link_return_url, title=CONTEXT_TITLE, accept_types={"ltiResourceLink"}, extra_data=planned.dl_data)
