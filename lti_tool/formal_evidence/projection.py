@@ -16,8 +16,8 @@ from lti_tool.formal_evidence.learners import learner_for
 from lti_tool.formal_evidence.models import LearnerActor
 from lti_tool.formal_evidence.outcome import OUTCOME_VERBS, Outcome, StatementFact, summarise
 from lti_tool.lti.models import Platform
-from lti_tool.modules.models import ModulePackage, ModuleUnit
-from lti_tool.people.models import User
+from lti_tool.modules.models import ModulePackage, ModuleRegistration, ModuleUnit
+from lti_tool.people.models import ResourceLink, User
 from lti_tool.portfolio.models import FORMAL, SOURCE_XAPI, Evidence, Portfolio
 from lti_tool.portfolio.ownership import portfolio_of
 from xapi.models import Activity as LRSActivity
@@ -141,11 +141,14 @@ def project_pair(
     outcome = summarise(_facts(payloads, rows))
     title, unit = _title(session, platform.id, activity_id, payloads[-1])
     before = dict(existing.outcome or {}) if existing is not None else None
+    context_id = _course_of(session, learner, unit)
     if existing is not None:
-        _fill(existing, outcome, title, unit)
+        _fill(existing, outcome, title, unit, context_id)
         evidence = existing
     else:
-        evidence = _add_evidence(session, learner, key, activity_id, lambda item: _fill(item, outcome, title, unit))
+        evidence = _add_evidence(
+            session, learner, key, activity_id, lambda item: _fill(item, outcome, title, unit, context_id)
+        )
     if send_grades:
         queue_grade_if_changed(session, learner, evidence, before)
     return evidence
@@ -173,8 +176,21 @@ def _add_evidence(session: Session, learner: User, key: str, activity_id: str, f
     return evidence
 
 
-def _fill(evidence: Evidence, outcome: Outcome, title: str, unit: ModuleUnit | None) -> None:
+def _course_of(session: Session, learner: User, unit: ModuleUnit | None) -> int | None:
+    """The course the learner opened the module from, so the evidence shows up in that course."""
+    if unit is None:
+        return None
+    return session.scalar(
+        select(ResourceLink.context_id)
+        .join(ModuleRegistration, ModuleRegistration.resource_link_id == ResourceLink.id)
+        .where(ModuleRegistration.user_id == learner.id, ModuleRegistration.package_id == unit.package_id)
+    )
+
+
+def _fill(evidence: Evidence, outcome: Outcome, title: str, unit: ModuleUnit | None, context_id: int | None) -> None:
     evidence.title = title
+    if context_id is not None:
+        evidence.context_id = context_id
     evidence.outcome = {**outcome.as_json(), "module_unit_id": unit.id if unit else None}
     evidence.occurred_on = outcome.achieved_at.date()
 

@@ -1,0 +1,106 @@
+"""A Tin Can module end to end in the demo: placed by deep linking, completed by a learner inside
+the course iframe (statements to our LRS across the sandbox), formal evidence and a grade."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+@pytest.fixture
+def demo_app(live_server, database_url, tmp_path):
+    """A second handle on the live server's database and files (same settings)."""
+    from lti_tool import create_app
+
+    app = create_app(
+        {
+            "env": "test",
+            "database_url": database_url,
+            "base_url": live_server,
+            "instance_path": str(tmp_path / "instance"),
+            "demo_enabled": True,
+            "outbox_embedded_worker": False,
+        }
+    )
+    yield app
+    app.extensions["leerpaspoort.engine"].dispose()
+
+
+@pytest.fixture
+def module_id(demo_app) -> int:
+    from lti_tool.db import session_scope
+    from lti_tool.lti.models import Platform
+    from lti_tool.modules.services import content_store_for, importing_package
+
+    spec = importlib.util.spec_from_file_location("example_build", EXAMPLES / "build.py")
+    builder = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(builder)
+    with session_scope(demo_app) as session:
+        demo = session.scalars(select(Platform)).one()
+        store = content_store_for(demo_app.extensions["leerpaspoort.settings"].instance_path)
+        with importing_package(session, store, io.BytesIO(builder.build_package("tincan-module")), platform_id=demo.id) as package:
+            session.commit()
+            return package.id
+
+
+def test_a_learner_completes_a_module_in_the_course_and_gets_evidence_and_a_grade(page, live_server, demo_app, module_id, screenshot_dir):
+    page.goto(live_server + "/demo")
+    page.get_by_role("button", name="Add activity (deep linking)").click()
+    picker = page.frame_locator("iframe[name=tool-frame]")
+    picker.locator(f"input[name=item][value=module-{module_id}]").check()
+    picker.get_by_role("button", name="Add to course").click()
+    expect(page.get_by_test_id("demo-item")).to_have_text("Veilig werken op hoogte", timeout=15000)
+
+    page.get_by_role("button", name="Launch as learner", exact=True).click()
+    module = page.frame_locator("iframe[name=tool-frame]")
+    expect(module.get_by_role("heading", level=1)).to_have_text("1. Kies het juiste klimmiddel", timeout=15000)
+    expect(module.locator("#status")).to_have_text("Welkom.")
+    for _ in range(3):
+        module.get_by_role("button", name="Volgende").click()
+    module.get_by_label("Ongeveer 75 graden").check()
+    module.get_by_label("Drie").check()
+    module.get_by_label("Nee").check()
+    module.get_by_role("button", name="Toets inleveren").click()
+    expect(module.locator("#result")).to_have_text("Geslaagd: 3 van de 3 goed.", timeout=15000)
+    expect(module.locator("#status")).to_have_text("Je resultaat is opgeslagen.")
+    page.screenshot(path=str(screenshot_dir / "module-completed-in-course.png"), full_page=True)
+
+    from lti_tool.outbox.worker import run_worker
+
+    run_worker(demo_app, once=True)
+    page.goto(live_server + "/demo")
+    expect(page.get_by_test_id("gradebook")).to_contain_text("100", timeout=15000)
+    page.screenshot(path=str(screenshot_dir / "module-grade-in-demo-gradebook.png"), full_page=True)
+
+    page.get_by_role("button", name="Launch as learner (Sam Student)").click()
+    home = page.frame_locator("iframe[name=tool-frame]")
+    expect(home.get_by_text("Veilig werken op hoogte").first).to_be_visible(timeout=15000)
+    page.screenshot(path=str(screenshot_dir / "module-formal-evidence-on-home.png"), full_page=True)
+
+
+def test_a_second_launch_resumes_where_the_learner_left_off(page, live_server, module_id):
+    page.goto(live_server + "/demo")
+    page.get_by_role("button", name="Add activity (deep linking)").click()
+    picker = page.frame_locator("iframe[name=tool-frame]")
+    picker.locator(f"input[name=item][value=module-{module_id}]").check()
+    picker.get_by_role("button", name="Add to course").click()
+    expect(page.get_by_test_id("demo-item")).to_have_text("Veilig werken op hoogte", timeout=15000)
+
+    page.get_by_role("button", name="Launch as learner", exact=True).click()
+    module = page.frame_locator("iframe[name=tool-frame]")
+    expect(module.locator("#status")).to_have_text("Welkom.", timeout=15000)
+    module.get_by_role("button", name="Volgende").click()
+    expect(module.get_by_role("heading", level=1)).to_have_text("2. Controleer voor gebruik")
+    page.wait_for_timeout(500)  # the bookmark PUT is in flight
+
+    page.get_by_role("button", name="Launch as learner", exact=True).click()
+    module = page.frame_locator("iframe[name=tool-frame]")
+    expect(module.locator("#status")).to_have_text("Je gaat verder waar je was gebleven.", timeout=15000)
+    expect(module.get_by_role("heading", level=1)).to_have_text("2. Controleer voor gebruik")
