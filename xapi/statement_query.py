@@ -193,10 +193,24 @@ class Page:
 
 def find_statements(session: Session, limits: ReadLimits, query: FilterQuery) -> Page:
     """Run a filter query within the credential's limits; voided statements are left out."""
-    statement = select(Statement.seq, Statement.payload).where(
-        Statement.tenant_id == limits.tenant_id, Statement.voided.is_(False)
-    )
-    for kind, value in dict.fromkeys(query.keys + limits.keys()):
+    keys = list(dict.fromkeys(query.keys + limits.keys()))
+    if keys:
+        # Drive the query from the filter index (tenant, kind, value, seq): it yields matching
+        # statements already in order, so a rare value never scans the whole statement table.
+        kind, value = keys[0]
+        driver = aliased(StatementFilter)
+        order_column = driver.statement_seq
+        statement = (
+            select(Statement.seq, Statement.payload)
+            .select_from(driver)
+            .join(Statement, Statement.seq == driver.statement_seq)
+            .where(driver.tenant_id == limits.tenant_id, driver.kind == kind, driver.value_key == value)
+        )
+    else:
+        order_column = Statement.seq
+        statement = select(Statement.seq, Statement.payload).where(Statement.tenant_id == limits.tenant_id)
+    statement = statement.where(Statement.tenant_id == limits.tenant_id, Statement.voided.is_(False))
+    for kind, value in keys[1:]:
         matched = aliased(StatementFilter)
         statement = statement.join(
             matched,
@@ -209,8 +223,8 @@ def find_statements(session: Session, limits: ReadLimits, query: FilterQuery) ->
     if query.until is not None:
         statement = statement.where(Statement.stored <= query.until)
     if query.after_seq is not None:
-        statement = statement.where(Statement.seq > query.after_seq if query.ascending else Statement.seq < query.after_seq)
-    order = Statement.seq.asc() if query.ascending else Statement.seq.desc()
+        statement = statement.where(order_column > query.after_seq if query.ascending else order_column < query.after_seq)
+    order = order_column.asc() if query.ascending else order_column.desc()
     rows = [(seq, payload) for seq, payload in session.execute(statement.order_by(order).limit(query.limit + 1))]
     if len(rows) > query.limit:
         rows = rows[: query.limit]

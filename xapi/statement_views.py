@@ -184,11 +184,12 @@ def _chooser():
     return choose
 
 
-def _formatted(payloads: list[str], format: str, tenant_id: int) -> tuple[list[str], list[dict]]:
-    """Return each statement as JSON text in the requested format, and the parsed statements."""
-    statements = [json.loads(payload) for payload in payloads]
+def _formatted(payloads: list[str], format: str, tenant_id: int, *, parse: bool) -> tuple[list[str], list[dict]]:
+    """Return each statement as JSON text in the requested format (and parsed, when asked or needed)."""
     if format == "exact":
-        return payloads, statements
+        # The stored text is the answer; parsing it is only needed to find attachments.
+        return payloads, [json.loads(payload) for payload in payloads] if parse else []
+    statements = [json.loads(payload) for payload in payloads]
     if format == "ids":
         return [json.dumps(to_ids(s), ensure_ascii=False) for s in statements], statements
     definitions = canonical_definitions(request_session(), tenant_id, {i for s in statements for i in activity_ids(s)})
@@ -247,7 +248,7 @@ def get_statements():
         if found is None:
             name = "voidedStatementId" if single.voided else "statementId"
             raise NotFoundError(f"No statement matches {name}={single.statement_id}.")
-        texts, statements = _formatted([found[1]], single.format, credential.tenant_id)
+        texts, statements = _formatted([found[1]], single.format, credential.tenant_id, parse=True)
         response = _result_response(texts[0], single.attachments, statements, credential.tenant_id)
         response.headers["Last-Modified"] = _http_date(statements[0].get("stored"))
         return response
@@ -259,7 +260,9 @@ def get_statements():
     else:
         query = parse_filters(params, version=version, max_limit=max_limit)
     page = find_statements(session, limits, query)
-    texts, statements = _formatted([payload for _, payload in page.rows], query.format, credential.tenant_id)
+    texts, statements = _formatted(
+        [payload for _, payload in page.rows], query.format, credential.tenant_id, parse=query.attachments
+    )
     more = ""
     if page.next_after is not None:
         more = url_for("xapi.get_statements", more=make_cursor(current_app.secret_key, credential.tenant_id, query, page.next_after))
