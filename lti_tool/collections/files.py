@@ -6,6 +6,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from flask import Response, current_app
+from flask_babel import gettext as _
 
 from lti_tool.collections.present import INLINE_IMAGE_TYPES
 from lti_tool.errors import NotFoundError
@@ -25,12 +26,12 @@ def current_file_store() -> Storage:
 
 def read_stored(store: Storage, key: str | None) -> bytes:
     if not key:
-        raise NotFoundError("file not stored")
+        raise NotFoundError(_("This file is no longer available."))
     try:
         with store.open(key) as handle:
             return handle.read()
     except OSError as exc:
-        raise NotFoundError("file missing from storage") from exc
+        raise NotFoundError(_("This file is no longer available.")) from exc
 
 
 def _disposition(kind: str, name: str) -> str:

@@ -33,13 +33,15 @@ def hash_token(token: str) -> str:
 
 
 def set_visibility(session: Session, collection: Collection, visibility: str) -> None:
-    """Private or shared with coaches; the secret link has its own switch (create/revoke)."""
+    """Only the owner, or the owner and their coaches; an active secret link stays active with coaches."""
     if visibility not in (PRIVATE, COACHES):
         raise CollectionError(_("Choose who may see the showcase: only you, or your coaches."))
-    if collection.share_token_hash is not None and visibility == PRIVATE:
-        # Making it private also closes the link: "private" must mean only the owner.
+    if visibility == PRIVATE:
+        # "Only me" must mean only the owner: it also closes the secret link.
         revoke_secret_link(session, collection)
-    collection.visibility = visibility
+        collection.visibility = PRIVATE
+    else:
+        collection.visibility = SECRET_LINK if collection.share_token_hash is not None else COACHES
     session.flush()
 
 

@@ -129,12 +129,3 @@ def snapshot_file(snapshot: dict[str, Any], position: int, index: int) -> dict[s
                 if entry.get("index") == index and entry.get("key"):
                     return entry
     return None
-
-
-def snapshot_keys(snapshot: dict[str, Any]) -> set[str]:
-    """Every storage key a snapshot refers to (to keep them out of orphan clean-up)."""
-    keys = set()
-    for item in snapshot.get("items", []):
-        for entry in item.get("files", []):
-            keys.update(k for k in (entry.get("key"), entry.get("thumbnail_key")) if k)
-    return keys

@@ -206,13 +206,14 @@ def test_grading_writes_exactly_one_outbox_row_with_the_score(db, student, asses
     assert "7.5 / 10" in learner_view and "Mooi werk" in learner_view
 
 
-@pytest.mark.parametrize("score", ["11", "-1", "abc", "", "nan", "inf"])
-def test_an_invalid_score_changes_nothing(db, student, assessor, built, score):
+def test_an_invalid_score_changes_nothing(db, student, assessor, built):
     collection_id, _photo, _reflection = built
     submission_id = _submit(student, db, collection_id)
     before = len(_outbox(db))
-    response = assessor.post(f"/assessments/submissions/{submission_id}/grade", {"score": score, "feedback": ""})
-    assert response.status_code == 400
+    for score in ("11", "-1", "abc", "", "nan", "inf", "1e400"):
+        response = assessor.post(f"/assessments/submissions/{submission_id}/grade", {"score": score, "feedback": ""})
+        assert response.status_code == 400, score
+        assert "The score must be" in response.get_data(as_text=True) or "Enter the score" in response.get_data(as_text=True)
     assert _submission(db, submission_id).status == "submitted"
     assert len(_outbox(db)) == before
 
