@@ -241,7 +241,10 @@ def _write(
                     document_id=document_id,
                     **values,
                 )
+                # RETURNING, not rowcount: PostgreSQL drivers report -1 for this INSERT.
+                .returning(Document.id)
             )
+            written = result.first() is not None
         else:
             result = session.execute(
                 update(Document)
@@ -249,7 +252,8 @@ def _write(
                 .values(**values)
                 .execution_options(synchronize_session=False)
             )
-        if result.rowcount == 1:
+            written = result.rowcount == 1
+        if written:
             session.expire_all()
             return
         session.expire_all()
