@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from lti_tool.db import utcnow
 from lti_tool.collections.models import Collection, CollectionItem, Submission
@@ -223,7 +223,9 @@ def shown_items(session: Session, collection: Collection) -> list[ShownItem]:
     evidence = {
         e.id: e
         for e in session.scalars(
-            select(Evidence).where(
+            select(Evidence)
+            .options(selectinload(Evidence.files), selectinload(Evidence.tags))
+            .where(
                 Evidence.id.in_(evidence_ids),
                 Evidence.portfolio_id == collection.portfolio_id,
                 Evidence.deleted_at.is_(None),

@@ -334,3 +334,20 @@ def test_sharing_with_coaches_keeps_an_active_link_working(db, learner, anonymou
     learner.post(f"/portfolio/collections/{showcase['id']}/visibility", {"visibility": "coaches"})
     assert anonymous.get(f"/showcase/s/{token}").status_code == 200
     assert "A secret link is active" in learner.get(f"/portfolio/collections/{showcase['id']}").get_data(as_text=True)
+
+
+def test_learner_text_never_becomes_markup_on_the_public_page(app, db, learner, anonymous):
+    evidence = make_evidence(
+        app, db, learner, '<script>alert("t")</script>',
+        description='<p onmouseover="alert(1)">ok<img src=x onerror=alert(2)><a href="javascript:alert(3)">x</a></p>',
+    )
+    evidence.url = "javascript:alert(4)"
+    evidence.issuer = '"><svg onload=alert(5)>'
+    db.commit()
+    collection_id = create_collection(learner, '<b onclick="alert(6)">Titel</b>')
+    add_to_collection(learner, collection_id, evidence=[evidence.id])
+    token = _create_link(learner, collection_id)
+    page = anonymous.get(f"/showcase/s/{token}").get_data(as_text=True)
+    for executable in ("<script>alert", "onmouseover", "onerror", 'href="javascript:', "<svg", "onclick"):
+        assert executable not in page, executable
+    assert "&lt;script&gt;" in page
