@@ -48,8 +48,10 @@ def _prepare(app) -> None:
         keys.ensure_signing_key(session)
         if settings.demo_enabled:
             from lti_tool.demo.services import ensure_demo_platform
+            from lti_tool.modules.examples import ensure_example_modules
 
-            ensure_demo_platform(session, settings)
+            demo = ensure_demo_platform(session, settings)
+            ensure_example_modules(session, settings, demo.platform_id)
 
 
 @main.group()

@@ -78,3 +78,16 @@ def test_every_page_of_an_example_finds_its_scripts_and_styles(name):
 def test_example_scripts_are_valid_javascript(script):
     result = subprocess.run(["node", "--check", str(EXAMPLES / script)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_serve_puts_the_examples_in_the_demo_library_once(app, db, settings_overrides):
+    from lti_tool.demo.services import ensure_demo_platform
+    from lti_tool.modules.examples import ensure_example_modules
+
+    settings = app.extensions["leerpaspoort.settings"]
+    demo = ensure_demo_platform(db, settings)
+    db.commit()
+    assert ensure_example_modules(db, settings, demo.platform_id) == 2
+    assert ensure_example_modules(db, settings, demo.platform_id) == 0
+    kinds = sorted(db.scalars(select(ModulePackage.kind).where(ModulePackage.platform_id == demo.platform_id)))
+    assert kinds == ["cmi5", "tincan"]
