@@ -71,6 +71,12 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(admin_lrs_bp)
     app.register_blueprint(modules_bp)
+    from lti_tool.portfolio import reflection_activity_views, reflection_views
+    from lti_tool.competencies import views as competency_views
+
+    reflection_views.init_app(app)
+    reflection_activity_views.init_app(app)
+    competency_views.init_app(app)
     from lti_tool.portfolio import evidence_views
 
     evidence_views.init_app(app)

@@ -255,3 +255,7 @@ main.add_command(report)
 from lti_tool.lrs_cli import lrs  # noqa: E402  (the LRS commands)
 
 main.add_command(lrs)
+
+from lti_tool.competencies.cli import competencies  # noqa: E402  (a feature's own command group)
+
+main.add_command(competencies)

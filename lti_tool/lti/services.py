@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from lti_tool.errors import LaunchError
 from lti_tool.lti import claims
+from lti_tool.lti.deep_linking import KIND_REFLECTION
 from lti_tool.lti.handoff import issue_ticket
 from lti_tool.lti.launch import LaunchPolicy, validate_launch
 from lti_tool.lti.models import ACTIVE, PENDING, Deployment, LaunchRecord
@@ -49,6 +50,10 @@ def landing_path(message_type: str, provisioned: Provisioned, launch_id: str) ->
     if link is not None and link.kind == "module":
         # Straight into the e-learning module, which opens inside the course page.
         return f"/modules/launch/{link.id}"
+    reflection_link = provisioned.resource_link
+    if reflection_link is not None and reflection_link.kind == KIND_REFLECTION:
+        # Learners write the reflection there; instructors see who submitted.
+        return f"/activities/reflection/{reflection_link.id}"
     role = primary_role(provisioned.roles)
     if role == ADMIN:
         return "/overview"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lti_tool.db import Base, UTCDateTime, utcnow
@@ -107,13 +107,21 @@ class EvidenceTag(Base):
 STARR = "starr"
 FREE = "free"
 STARR_FIELDS = ("situation", "task", "action", "result", "reflection")
+# A reflection is a draft until its first saved version; an activity's reflection is submitted.
 DRAFT = "draft"
+SAVED = "saved"
 SUBMITTED = "submitted"
 
 
 class Reflection(Base):
+    """A reflection: `title`/`content` hold the saved (or submitted) version, `draft_*` the autosaved work."""
+
     __tablename__ = "reflections"
-    __table_args__ = (Index("ix_reflections_timeline", "portfolio_id", "deleted_at", "updated_at"),)
+    __table_args__ = (
+        Index("ix_reflections_timeline", "portfolio_id", "deleted_at", "updated_at"),
+        # One reflection per learner and reflection activity (NULLs differ: free reflections are unaffected).
+        UniqueConstraint("portfolio_id", "resource_link_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     portfolio_id: Mapped[int] = mapped_column(ForeignKey("portfolios.id", ondelete="CASCADE"))
@@ -129,19 +137,32 @@ class Reflection(Base):
     # Sanitised HTML per field: {"body": ...} for free text, the five STARR fields otherwise.
     content: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(20), default=DRAFT)
+    # The autosaved working copy (sanitised like the content); None when nothing is unsaved.
+    draft_title: Mapped[str | None] = mapped_column(String(300))
+    draft_content: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    draft_saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Raised by every change; the editor sends the number it started from, and the UPDATE only
+    # succeeds while it still holds (SQLAlchemy version counter), so two tabs never overwrite silently.
+    revision: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    __mapper_args__ = {"version_id_col": revision}
+
 
 class ReflectionRevision(Base):
-    """Edit history: the content as it was before each saved change."""
+    """Edit history: every saved or submitted version, numbered from 1, never changed afterwards."""
 
     __tablename__ = "reflection_revisions"
+    __table_args__ = (UniqueConstraint("reflection_id", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reflection_id: Mapped[int] = mapped_column(ForeignKey("reflections.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(default=1, server_default="1")
     title: Mapped[str] = mapped_column(String(300), default="")
     content: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # A submitted version is what the instructors of a reflection activity read.
+    submitted: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
