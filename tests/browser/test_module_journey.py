@@ -50,13 +50,18 @@ def module_id(demo_app) -> int:
             return package.id
 
 
-def test_a_learner_completes_a_module_in_the_course_and_gets_evidence_and_a_grade(page, live_server, demo_app, module_id, screenshot_dir):
+def _place_module(page, live_server: str, module_id: int) -> None:
+    """As the demo's instructor, deep-link the module into the demo course."""
     page.goto(live_server + "/demo")
     page.get_by_role("button", name="Add activity (deep linking)").click()
     picker = page.frame_locator("iframe[name=tool-frame]")
     picker.locator(f"input[name=item][value=module-{module_id}]").check()
     picker.get_by_role("button", name="Add to course").click()
     expect(page.get_by_test_id("demo-item")).to_have_text("Veilig werken op hoogte", timeout=15000)
+
+
+def test_a_learner_completes_a_module_in_the_course_and_gets_evidence_and_a_grade(page, live_server, demo_app, module_id, screenshot_dir):
+    _place_module(page, live_server, module_id)
 
     page.get_by_role("button", name="Launch as learner", exact=True).click()
     module = page.frame_locator("iframe[name=tool-frame]")
@@ -86,12 +91,7 @@ def test_a_learner_completes_a_module_in_the_course_and_gets_evidence_and_a_grad
 
 
 def test_a_second_launch_resumes_where_the_learner_left_off(page, live_server, module_id):
-    page.goto(live_server + "/demo")
-    page.get_by_role("button", name="Add activity (deep linking)").click()
-    picker = page.frame_locator("iframe[name=tool-frame]")
-    picker.locator(f"input[name=item][value=module-{module_id}]").check()
-    picker.get_by_role("button", name="Add to course").click()
-    expect(page.get_by_test_id("demo-item")).to_have_text("Veilig werken op hoogte", timeout=15000)
+    _place_module(page, live_server, module_id)
 
     page.get_by_role("button", name="Launch as learner", exact=True).click()
     module = page.frame_locator("iframe[name=tool-frame]")
