@@ -8,15 +8,16 @@ opened anything are listed as not started).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Iterator
 
 from sqlalchemy import String, and_, case, cast, func, select
 from sqlalchemy.orm import Session
 
+from lti_tool.lti.ags import score_ordering_key
 from lti_tool.lti.models import Platform
 from lti_tool.modules.models import ModulePackage, ModuleRegistration, ModuleUnit
 from lti_tool.modules.offers import KIND_MODULE, MODULE_PARAM
+from lti_tool.outbox.models import OutboxMessage
 from lti_tool.people.models import Context, Membership, ResourceLink, User
 from lti_tool.portfolio.models import SOURCE_XAPI, Evidence, Portfolio
 
@@ -36,6 +37,8 @@ class CompletionRow:
     status: str
     score_scaled: float | None
     completed_at: str | None
+    # The course link's gradebook column, if it has one (where the grade is sent).
+    line_item_url: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -60,6 +63,7 @@ def _placed_units(platform_id: int):
             ModuleUnit.activity_id.label("activity_id"),
             ModuleUnit.title.label("title"),
             ModuleUnit.position.label("position"),
+            ResourceLink.lineitem_url.label("lineitem_url"),
         )
         .join(ModulePackage, cast(ModulePackage.id, String) == ResourceLink.custom[MODULE_PARAM].as_string())
         .join(ModuleUnit, ModuleUnit.package_id == ModulePackage.id)
@@ -97,6 +101,7 @@ def completion_query(platform_id: int, *, context_id: int | None = None, status:
             status_column,
             Evidence.outcome["score_scaled"].as_float().label("score_scaled"),
             Evidence.outcome["achieved_at"].as_string().label("achieved_at"),
+            placed.c.lineitem_url,
         )
         .select_from(Membership)
         .join(User, User.id == Membership.user_id)
@@ -148,11 +153,33 @@ def completion_rows(session: Session, platform_id: int, *, context_id: int | Non
             status=row.status,
             score_scaled=row.score_scaled,
             completed_at=row.achieved_at if done else None,
+            line_item_url=row.lineitem_url,
         )
 
 
-def parse_when(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
+def grade_sync_states(session: Session, platform_id: int, rows: list[CompletionRow]) -> dict[tuple[str, str], str]:
+    """(learner sub, activity id) → state of the latest grade sent for it: pending, delivered or failed.
+
+    One query for the whole table: the outbox's ordering key names platform, line item and learner.
+    """
+    keys = {
+        score_ordering_key(platform_id, row.line_item_url, row.learner_sub): (row.learner_sub, row.activity_id)
+        for row in rows
+        if row.line_item_url and row.status in ("completed", "passed", "failed")
+    }
+    states: dict[tuple[str, str], str] = {}
+    if not keys:
+        return states
+    latest = (
+        select(func.max(OutboxMessage.id))
+        .where(OutboxMessage.platform_id == platform_id, OutboxMessage.ordering_key.in_(list(keys)))
+        .group_by(OutboxMessage.ordering_key)
+    )
+    for ordering_key, status in session.execute(
+        select(OutboxMessage.ordering_key, OutboxMessage.status).where(OutboxMessage.id.in_(latest))
+    ):
+        states[keys[ordering_key]] = status
+    return states
 
 
 def status_counts(session: Session, platform_id: int, *, context_id: int) -> dict[str, dict[str, int]]:

@@ -10,7 +10,7 @@ from lti_tool.db import get_session
 from lti_tool.errors import ForbiddenError, NotFoundError
 from lti_tool.people.models import Context
 from lti_tool.policy import may_view_course
-from lti_tool.reporting.completions import STATUSES, completion_rows, status_counts
+from lti_tool.reporting.completions import STATUSES, completion_rows, grade_sync_states, status_counts
 from lti_tool.reporting.export import to_csv
 
 bp = Blueprint("reporting", __name__)
@@ -21,6 +21,13 @@ STATUS_LABELS = {
     "completed": _l("Completed"),
     "passed": _l("Passed"),
     "failed": _l("Failed"),
+}
+
+
+GRADE_LABELS = {
+    "pending": _l("grade waiting to be sent"),
+    "delivered": _l("grade in the gradebook"),
+    "failed": _l("grade could not be sent"),
 }
 
 
@@ -60,6 +67,8 @@ def completions(context_pk: int):
         modules=modules,
         learners=learners,
         counts=status_counts(session, current_user.platform_id, context_id=context.id),
+        grade_states=grade_sync_states(session, current_user.platform_id, rows),
+        grade_labels=GRADE_LABELS,
         statuses=STATUSES,
         status_labels=STATUS_LABELS,
         chosen_status=status,

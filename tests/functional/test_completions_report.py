@@ -88,3 +88,15 @@ def test_the_command_line_gives_the_same_rows_as_json(course, settings_overrides
     }
     unknown = CliRunner().invoke(main, ["report", "completions", "--course", "nope", "--format", "csv"])
     assert unknown.exit_code == 1 and "No course with context id nope" in unknown.output
+
+
+def test_the_grade_sync_state_shows_next_to_the_result(launcher, client, db, course):
+    from lti_tool.outbox.models import DELIVERED, OutboxMessage
+
+    _as_instructor(launcher)
+    page = client.get(f"/courses/{course.id}/completions").get_data(as_text=True)
+    assert page.count("grade waiting to be sent") == 1  # only the learner with a result
+    for message in db.scalars(select(OutboxMessage)):
+        message.status = DELIVERED
+    db.commit()
+    assert "grade in the gradebook" in client.get(f"/courses/{course.id}/completions").get_data(as_text=True)
