@@ -38,7 +38,8 @@ class Portfolio(Base):
 class Evidence(Base):
     __tablename__ = "evidence"
     __table_args__ = (
-        Index("ix_evidence_timeline", "portfolio_id", "deleted_at", "occurred_on", "id"),
+        # The timeline reads a portfolio's live items newest first straight from this index.
+        Index("ix_evidence_timeline", "portfolio_id", "deleted_at", "occurred_on", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, String, and_, cast, exists, false, func, literal, or_, select, type_coerce, union
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Date, String, and_, cast, exists, false, func, literal, or_, select, type_coerce, union, union_all
+from sqlalchemy.orm import Session, defer, selectinload
 
 from lti_tool.competencies.models import Competency, CompetencyFramework, EvidenceCompetency
 from lti_tool.people.models import Context
@@ -140,12 +140,28 @@ def _reflection_rows(portfolio_id: int, filters: TimelineFilter):
 def timeline(session: Session, portfolio_id: int, filters: TimelineFilter, page_size: int = PAGE_SIZE) -> TimelinePage:
     """One page of the portfolio's timeline, newest first."""
     page = max(1, filters.page)
-    union = _evidence_rows(portfolio_id, filters).union_all(_reflection_rows(portfolio_id, filters)).subquery()
+    offset = (page - 1) * page_size
+    # Each side contributes at most the rows that can reach this page, read in index order
+    # (ix_evidence_timeline), so the union sorts a page's worth instead of the whole portfolio.
+    window = offset + page_size + 1
+    evidence_side = (
+        _evidence_rows(portfolio_id, filters)
+        .order_by(Evidence.occurred_on.desc(), Evidence.created_at.desc(), Evidence.id.desc())
+        .limit(window)
+        .subquery()
+    )
+    reflection_side = (
+        _reflection_rows(portfolio_id, filters)
+        .order_by(Reflection.created_at.desc(), Reflection.id.desc())
+        .limit(window)
+        .subquery()
+    )
+    both = union_all(select(evidence_side), select(reflection_side)).subquery()
     rows = session.execute(
-        select(union.c.entry_kind, union.c.id, union.c.day)
-        .order_by(union.c.day.desc(), union.c.created.desc(), union.c.entry_kind, union.c.id.desc())
+        select(both.c.entry_kind, both.c.id, both.c.day)
+        .order_by(both.c.day.desc(), both.c.created.desc(), both.c.entry_kind, both.c.id.desc())
         .limit(page_size + 1)
-        .offset((page - 1) * page_size)
+        .offset(offset)
     ).all()
     has_next = len(rows) > page_size
     rows = rows[:page_size]
@@ -156,7 +172,9 @@ def timeline(session: Session, portfolio_id: int, filters: TimelineFilter, page_
         for item in session.scalars(
             select(Evidence)
             .where(Evidence.id.in_(evidence_ids))
-            .options(selectinload(Evidence.files), selectinload(Evidence.tags))
+            # The card never shows the description or a module's raw outcome: leave them in the database.
+            .options(selectinload(Evidence.files), selectinload(Evidence.tags), defer(Evidence.description),
+                     defer(Evidence.outcome))
         )
     } if evidence_ids else {}
     reflections = (
@@ -193,19 +211,27 @@ def filter_choices(session: Session, portfolio_id: int, platform_id: int, user_i
     from lti_tool.people.models import Membership
 
     live = and_(Evidence.portfolio_id == portfolio_id, Evidence.deleted_at.is_(None))
+    # One grouped pass over the learner's evidence gives both the types and the courses used.
+    used = session.execute(select(Evidence.type, Evidence.context_id).where(live).group_by(Evidence.type, Evidence.context_id)).all()
+    types = sorted({row.type for row in used})
     course_ids = union(
-        select(Evidence.context_id).where(live, Evidence.context_id.is_not(None)),
         select(Reflection.context_id).where(Reflection.portfolio_id == portfolio_id, Reflection.context_id.is_not(None)),
         select(Membership.context_id).where(Membership.user_id == user_id),
     )
+    evidence_courses = {row.context_id for row in used if row.context_id is not None}
     courses = list(
         session.scalars(
-            select(Context).where(Context.id.in_(course_ids), Context.platform_id == platform_id).order_by(Context.title)
+            select(Context)
+            .where(or_(Context.id.in_(course_ids), Context.id.in_(evidence_courses)), Context.platform_id == platform_id)
+            .order_by(Context.title)
         )
     )
-    types = list(session.scalars(select(Evidence.type).where(live).distinct().order_by(Evidence.type)))
     tags = sorted(
-        set(session.scalars(select(EvidenceTag.tag).join(Evidence, EvidenceTag.evidence_id == Evidence.id).where(live))),
+        set(
+            session.scalars(
+                select(EvidenceTag.tag).join(Evidence, EvidenceTag.evidence_id == Evidence.id).where(live).distinct()
+            )
+        ),
         key=str.casefold,
     )
     competencies = [
