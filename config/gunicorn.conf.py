@@ -11,3 +11,18 @@ timeout = 30
 accesslog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_worker_init(worker):
+    """Start the embedded outbox loop (a standby thread; one process at a time delivers)."""
+    from lti_tool.outbox.embedded import start_embedded_worker
+    from lti_tool.wsgi import app
+
+    worker.leerpaspoort_outbox = start_embedded_worker(app)
+
+
+def worker_exit(server, worker):
+    """Let the outbox loop finish the message in hand before the process goes."""
+    embedded = getattr(worker, "leerpaspoort_outbox", None)
+    if embedded is not None:
+        embedded.stop()

@@ -238,7 +238,11 @@ def modules_import(app, package, issuer: str | None) -> None:
 @click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
 @pass_app
 def worker(app, once: bool) -> None:
-    """Deliver outgoing scores (the outbox), with retries."""
+    """Deliver outgoing scores (the outbox), with retries; SIGTERM stops it after the message in hand."""
+    import logging
+
+    # A service's log (journald): one line per delivery attempt, never the payload.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from lti_tool.outbox.worker import run_worker
 
     delivered = run_worker(app, once=once)

@@ -11,10 +11,14 @@ from lti_tool.db import utcnow
 from lti_tool.lti.handoff import purge_expired_tickets
 from lti_tool.lti.login import purge_expired_logins
 from lti_tool.lti.models import LaunchRecord
+from lti_tool.lti.service_client import purge_expired_tokens
+from lti_tool.outbox.services import purge_delivered
 from lti_tool.settings import Settings
 
 # Launch records back deep-linking responses and service calls made during a session.
 LAUNCH_RECORD_TTL = timedelta(days=2)
+# Delivered grades stay visible on the admin page this long; failed ones stay until retried.
+DELIVERED_OUTBOX_TTL = timedelta(days=30)
 
 
 def run_housekeeping(session: Session, settings: Settings) -> dict[str, int]:
@@ -28,4 +32,6 @@ def run_housekeeping(session: Session, settings: Settings) -> dict[str, int]:
         "launch_records": session.execute(
             delete(LaunchRecord).where(LaunchRecord.created_at < utcnow() - LAUNCH_RECORD_TTL)
         ).rowcount,
+        "outbox_delivered": purge_delivered(session, DELIVERED_OUTBOX_TTL),
+        "service_tokens": purge_expired_tokens(session),
     }

@@ -143,6 +143,12 @@ def _validate(settings: Settings) -> None:
         raise SettingsError('Setting lti_unknown_deployments must be "accept" or "hold".')
     if settings.lti_clock_leeway < 0 or settings.lti_clock_leeway > 600:
         raise SettingsError("Setting lti_clock_leeway must be between 0 and 600 seconds.")
+    if settings.outbox_max_attempts < 1 or settings.outbox_poll_interval <= 0 or settings.outbox_request_timeout <= 0:
+        raise SettingsError("Settings outbox_max_attempts, outbox_poll_interval and outbox_request_timeout must be above 0.")
+    if not 0 < settings.outbox_retry_base_delay <= settings.outbox_retry_max_delay:
+        raise SettingsError("Setting outbox_retry_base_delay must be above 0 and at most outbox_retry_max_delay.")
+    if settings.outbox_housekeeping_interval <= 0:
+        raise SettingsError("Setting outbox_housekeeping_interval must be above 0 seconds.")
     if settings.uploads_max_file_size < 1 or settings.uploads_quota_per_learner < settings.uploads_max_file_size:
         raise SettingsError(
             "Setting uploads_max_file_size must be at least 1 byte and at most uploads_quota_per_learner."

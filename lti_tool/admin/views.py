@@ -35,6 +35,7 @@ def outbox():
     # Tenant scope: only messages of the administrator's own platform.
     messages = deliveries.list_messages(session, platform_id=current_user.platform_id, status=status)
     counts = deliveries.count_by_status(session, platform_id=current_user.platform_id)
+    learners = deliveries.learner_names(session, platform_id=current_user.platform_id, messages=messages)
     return render_template(
         "admin/outbox.html",
         messages=messages,
@@ -42,6 +43,7 @@ def outbox():
         status=status,
         status_labels=STATUS_LABELS,
         kind_labels=KIND_LABELS,
+        learners=learners,
     )
 
 

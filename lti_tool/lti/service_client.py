@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterable
 
 import jwt
 import requests
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -280,3 +280,8 @@ def client_for(app) -> ServiceClient:
 
     settings = app.extensions["leerpaspoort.settings"]
     return ServiceClient(session_factory(app), timeout=settings.outbox_request_timeout)
+
+
+def purge_expired_tokens(session: Session) -> int:
+    """Delete cached access tokens that can no longer be used."""
+    return session.execute(delete(ServiceToken).where(ServiceToken.expires_at < utcnow())).rowcount

@@ -19,4 +19,7 @@ def outcome_from_error(exc: ServiceError) -> Outcome:
         return Outcome(status_code=status, error=error)
     if status in TRANSIENT_CLIENT_ERRORS:
         return Outcome(status_code=status, error=error, retry_after=exc.retry_after)
+    if status in {401, 403}:
+        # Moodle answers 401 when the service's scope was not granted to the tool.
+        error = f"The platform refused access; check that the tool may use this service (scopes). {error}"
     return Outcome(status_code=status, error=error, permanent=True)

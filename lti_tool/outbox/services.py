@@ -16,9 +16,8 @@ import logging
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from lti_tool.db import utcnow
@@ -178,9 +177,18 @@ def list_messages(session: Session, *, platform_id: int, status: str | None, lim
     return list(session.scalars(query.order_by(OutboxMessage.id.desc()).limit(limit)))
 
 
-def count_by_status(session: Session, *, platform_id: int) -> dict[str, int]:
-    from sqlalchemy import func
+def learner_names(session: Session, *, platform_id: int, messages: list[OutboxMessage]) -> dict[str, str]:
+    """Names of the learners the messages are about, by their platform user id (same tenant only)."""
+    from lti_tool.people.models import User
 
+    subs = {m.payload.get("userId") for m in messages if isinstance(m.payload, dict)} - {None}
+    if not subs:
+        return {}
+    users = session.scalars(select(User).where(User.platform_id == platform_id, User.sub.in_(sorted(subs))))
+    return {user.sub: user.display_name for user in users}
+
+
+def count_by_status(session: Session, *, platform_id: int) -> dict[str, int]:
     rows = session.execute(
         select(OutboxMessage.status, func.count())
         .where(OutboxMessage.platform_id == platform_id)
@@ -191,4 +199,9 @@ def count_by_status(session: Session, *, platform_id: int) -> dict[str, int]:
     return counts
 
 
-Deliverer = Callable[[Session, OutboxMessage], Outcome]
+
+def purge_delivered(session: Session, older_than: timedelta) -> int:
+    """Delete delivered messages older than `older_than`; failed and pending ones stay for the admin."""
+    return session.execute(
+        delete(OutboxMessage).where(OutboxMessage.status == DELIVERED, OutboxMessage.delivered_at < utcnow() - older_than)
+    ).rowcount

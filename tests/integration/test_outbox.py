@@ -631,3 +631,195 @@ def test_retry_refuses_another_tenants_or_a_not_failed_delivery(client, db, laun
 
     assert response.status_code == 404
     assert _reload(db, rows[which]).status == before
+
+
+# --- the embedded worker (leerpaspoort serve) ----------------------------------------------------
+
+
+def test_of_two_embedded_workers_one_delivers_and_the_other_takes_over_when_it_stops(app, db, scripted_platform, tmp_path):
+    from lti_tool.outbox.embedded import EmbeddedWorker
+
+    received = threading.Event()
+    original = scripted_platform._handle
+
+    def note_scores(request):
+        response = original(request)
+        if request.path.endswith("/scores"):
+            received.set()
+        return response
+
+    scripted_platform._handle = note_scores
+    lock = tmp_path / "outbox-worker.lock"
+    first = EmbeddedWorker(app, lock, standby=0.05).start()
+    assert first.active.wait(10)
+    second = EmbeddedWorker(app, lock, standby=0.05).start()
+    try:
+        message = _queue(db, scripted_platform)
+        assert received.wait(20)
+        assert not second.active.is_set()
+
+        first.stop()
+        assert second.active.wait(10)
+    finally:
+        first.stop()
+        second.stop()
+
+    assert not first._thread.is_alive() and not second._thread.is_alive()
+    assert _reload(db, message).status == DELIVERED
+    assert len(_sent_scores(scripted_platform)) == 1
+
+
+def test_no_embedded_worker_starts_when_the_setting_is_off(app):
+    from lti_tool.outbox.embedded import start_embedded_worker
+
+    assert app.extensions["leerpaspoort.settings"].outbox_embedded_worker is False
+    assert start_embedded_worker(app) is None
+
+
+def test_gunicorn_with_the_embedded_worker_delivers_the_outbox_and_stops_on_sigterm(db, scripted_platform, settings_overrides, tmp_path):
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    from lti_tool.settings import PROJECT_DIR
+
+    received = threading.Event()
+    original = scripted_platform._handle
+
+    def note_scores(request):
+        response = original(request)
+        if request.path.endswith("/scores"):
+            received.set()
+        return response
+
+    scripted_platform._handle = note_scores
+    message = _queue(db, scripted_platform)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = dict(
+        os.environ,
+        LEERPASPOORT_ENV="test",
+        LEERPASPOORT_DATABASE_URL=settings_overrides["database_url"],
+        LEERPASPOORT_INSTANCE_PATH=str(tmp_path / "instance"),
+        LEERPASPOORT_DEMO_ENABLED="false",
+        LEERPASPOORT_OUTBOX_EMBEDDED_WORKER="true",
+        LEERPASPOORT_OUTBOX_POLL_INTERVAL="0.2",
+        LEERPASPOORT_BIND=f"127.0.0.1:{port}",
+        LEERPASPOORT_WORKERS="2",
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", str(PROJECT_DIR / "config" / "gunicorn.conf.py"), "lti_tool.wsgi:app"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        delivered = received.wait(60)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _, stderr = server.communicate(timeout=60)
+
+    assert delivered, stderr.decode()[-2000:]
+    assert server.returncode == 0, stderr.decode()[-2000:]
+    assert _reload(db, message).status == DELIVERED
+    assert len(_sent_scores(scripted_platform)) == 1
+
+
+def test_housekeeping_removes_old_delivered_messages_and_expired_tokens_but_keeps_failures(app, db):
+    from lti_tool.housekeeping import run_housekeeping
+    from lti_tool.lti.models import ServiceToken
+
+    platform = _platform(db)
+    old = utcnow() - timedelta(days=31)
+    rows = {
+        "old delivered": OutboxMessage(kind="ags.score", platform_id=platform.id, target_url="u", payload={}, ordering_key="a", status=DELIVERED, delivered_at=old, created_at=old),
+        "new delivered": OutboxMessage(kind="ags.score", platform_id=platform.id, target_url="u", payload={}, ordering_key="b", status=DELIVERED, delivered_at=utcnow()),
+        "old failed": OutboxMessage(kind="ags.score", platform_id=platform.id, target_url="u", payload={}, ordering_key="c", status=FAILED, created_at=old),
+    }
+    db.add_all(rows.values())
+    db.add_all([
+        ServiceToken(platform_id=platform.id, scope_key="expired", access_token="x", expires_at=utcnow() - timedelta(minutes=1)),
+        ServiceToken(platform_id=platform.id, scope_key="valid", access_token="y", expires_at=utcnow() + timedelta(minutes=30)),
+    ])
+    db.commit()
+
+    removed = run_housekeeping(db, app.extensions["leerpaspoort.settings"])
+    db.commit()
+
+    assert (removed["outbox_delivered"], removed["service_tokens"]) == (1, 1)
+    left = {m.ordering_key for m in db.scalars(select(OutboxMessage))}
+    assert left == {"b", "c"}
+    assert [t.scope_key for t in db.scalars(select(ServiceToken))] == ["valid"]
+
+
+def test_the_worker_command_delivers_and_stops_cleanly_on_sigterm(db, scripted_platform, settings_overrides, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    received = threading.Event()
+    original = scripted_platform._handle
+
+    def note_scores(request):
+        response = original(request)
+        if request.path.endswith("/scores"):
+            received.set()
+        return response
+
+    scripted_platform._handle = note_scores
+    message = _queue(db, scripted_platform)
+    env = dict(
+        os.environ,
+        LEERPASPOORT_ENV="test",
+        LEERPASPOORT_DATABASE_URL=settings_overrides["database_url"],
+        LEERPASPOORT_INSTANCE_PATH=str(tmp_path / "instance"),
+        LEERPASPOORT_DEMO_ENABLED="false",
+        LEERPASPOORT_OUTBOX_POLL_INTERVAL="0.2",
+    )
+    command = Path(sys.executable).with_name("leerpaspoort")
+    worker_process = subprocess.Popen([str(command), "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        delivered = received.wait(60)
+    finally:
+        worker_process.send_signal(signal.SIGTERM)
+        _, stderr = worker_process.communicate(timeout=60)
+
+    log = stderr.decode()
+    assert delivered, log[-2000:]
+    assert worker_process.returncode == 0, log[-2000:]
+    assert "stopping after the current message" in log
+    assert _reload(db, message).status == DELIVERED
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"outbox_retry_base_delay": 0},
+        {"outbox_retry_base_delay": 600, "outbox_retry_max_delay": 60},
+        {"outbox_max_attempts": 0},
+        {"outbox_poll_interval": -1},
+        {"outbox_housekeeping_interval": 0},
+    ],
+)
+def test_outbox_settings_that_would_stall_or_hammer_the_queue_are_refused(overrides):
+    from lti_tool.settings import SettingsError, load_settings
+
+    with pytest.raises(SettingsError, match="outbox_"):
+        load_settings(overrides, environ={})
+
+
+def test_the_production_example_runs_the_worker_as_its_own_service():
+    import tomllib
+
+    from lti_tool.settings import PROJECT_DIR
+
+    production = tomllib.loads((PROJECT_DIR / "config" / "production.example.toml").read_text())
+    default = tomllib.loads((PROJECT_DIR / "config" / "default.toml").read_text())
+
+    assert production["outbox"]["embedded_worker"] is False
+    assert default["outbox"]["embedded_worker"] is True
