@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -185,8 +185,7 @@ def _store(session, writer: Writer, statements: list[dict], ids: list[str], *, v
         for seq, statement_keys in zip(seqs, row_keys)
         for kind, value_key in statement_keys
     ]
-    if filters:
-        session.execute(insert(FILTERS), filters)
+    _insert_filters(session, filters)
 
     voidable = [keys[i] for i in new_indexes if not is_voiding(statements[i])]
     result.voided_ids = _apply_voiding(session, tenant_id, voiding_targets, voidable)
@@ -195,6 +194,33 @@ def _store(session, writer: Writer, statements: list[dict], ids: list[str], *, v
             session, tenant_id, (a for i in new_indexes for a in activities_with_definitions(statements[i]))
         )
     return result
+
+
+# PostgreSQL: four arrays unnested into rows, one statement whatever the batch size (a per-row
+# executemany costs a round trip each, and a multi-row VALUES is compiled afresh every time).
+_UNNEST_FILTERS = text(
+    "INSERT INTO xapi_statement_filters (statement_seq, kind, value_key, tenant_id) "
+    "SELECT * FROM unnest(CAST(:seqs AS bigint[]), CAST(:kinds AS smallint[]), "
+    "CAST(:value_keys AS varchar[]), CAST(:tenants AS integer[]))"
+)
+
+
+def _insert_filters(session: Session, filters: list[dict]) -> None:
+    """Insert the filter rows of the new statements."""
+    if not filters:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(insert(FILTERS), filters)
+        return
+    session.execute(
+        _UNNEST_FILTERS,
+        {
+            "seqs": [row["statement_seq"] for row in filters],
+            "kinds": [row["kind"] for row in filters],
+            "value_keys": [row["value_key"] for row in filters],
+            "tenants": [row["tenant_id"] for row in filters],
+        },
+    )
 
 
 def _same_statement(stored: dict, sent: dict) -> bool:
