@@ -142,7 +142,7 @@ def check_preconditions(current_etag: str | None, preconditions: Preconditions) 
     if preconditions.if_match is not None:
         if current_etag is None:
             raise PreconditionFailedError(
-                "If-Match was given but there is no such document; use If-None-Match: * to create it."
+                "If-Match was given but there is no such document (any more); to create it, send If-None-Match: * instead."
             )
         if "*" not in preconditions.if_match and current_etag not in preconditions.if_match:
             raise PreconditionFailedError(
