@@ -125,7 +125,6 @@ def _reflection_rows(portfolio_id: int, filters: TimelineFilter):
         conditions.append(
             or_(
                 func.lower(Reflection.title).like(pattern, escape="\\"),
-                func.lower(func.coalesce(Reflection.draft_title, "")).like(pattern, escape="\\"),
                 func.lower(cast(Reflection.content, String)).like(pattern, escape="\\"),
             )
         )
