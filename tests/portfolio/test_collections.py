@@ -262,3 +262,10 @@ def test_a_learner_sees_only_their_own_collections_listed(learner, second_learne
     create_collection(second_learner, "Van Kim")
     listing = second_learner.get("/portfolio/collections/").get_data(as_text=True)
     assert "Van Kim" in listing and "Van Sam" not in listing
+
+
+def test_a_plain_introduction_is_edited_as_plain_text(learner, db):
+    collection_id = create_collection(learner, "Plain", "Eerste alinea\n\nTweede & <derde>")
+    page = learner.get(f"/portfolio/collections/{collection_id}").get_data(as_text=True)
+    assert "Eerste alinea\n\nTweede &amp; &lt;derde&gt;</textarea>" in page
+    assert "&lt;p&gt;" not in page
