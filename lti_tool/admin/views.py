@@ -50,9 +50,15 @@ def outbox():
 @bp.post("/outbox/<int:message_id>/retry")
 def retry(message_id: int):
     session = get_session()
-    message = deliveries.retry_now(session, platform_id=current_user.platform_id, message_id=message_id)
+    back = redirect(url_for("admin.outbox", status=request.args.get("status") or None))
+    try:
+        message = deliveries.retry_now(session, platform_id=current_user.platform_id, message_id=message_id)
+    except deliveries.SupersededError as exc:
+        session.rollback()
+        flash(str(exc))
+        return back
     if message is None:
         raise NotFoundError(_("There is no failed delivery with this number."))
     session.commit()
     flash(_("The delivery will be tried again in a moment."))
-    return redirect(url_for("admin.outbox", status=request.args.get("status") or None))
+    return back

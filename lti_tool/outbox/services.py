@@ -20,7 +20,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
+from flask_babel import lazy_gettext as _l
+
 from lti_tool.db import utcnow
+from lti_tool.errors import DomainError
 from lti_tool.outbox.models import DELIVERED, FAILED, PENDING, OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -45,7 +48,7 @@ class RetryPolicy:
 
 @dataclass
 class Outcome:
-    """What one delivery attempt came to; `retry` and `permanent` decide the next status."""
+    """What one delivery attempt came to; `delivered`, `permanent`, `retry_now` and `retry_after` decide what follows."""
 
     status_code: int | None = None
     error: str = ""
@@ -146,10 +149,17 @@ def record_outcome(
     return message.status
 
 
+class SupersededError(DomainError):
+    """A failed message may not be retried: a newer one for the same key was sent or is queued."""
+
+    status = 409
+
+
 def retry_now(session: Session, *, platform_id: int, message_id: int) -> OutboxMessage | None:
     """Put a failed message of this tenant back in the queue for an immediate attempt.
 
-    Returns None when there is no such failed message for this platform (the caller commits).
+    Returns None when there is no such failed message for this platform (the caller commits);
+    raises SupersededError when a newer message of its ordering key was sent or is waiting.
     """
     message = session.scalars(
         select(OutboxMessage).where(
@@ -160,6 +170,18 @@ def retry_now(session: Session, *, platform_id: int, message_id: int) -> OutboxM
     ).first()
     if message is None:
         return None
+    newer = session.scalar(
+        select(func.count()).where(
+            OutboxMessage.ordering_key == message.ordering_key,
+            OutboxMessage.id > message.id,
+            OutboxMessage.status.in_((PENDING, DELIVERED)),
+        )
+    )
+    if newer:
+        # Sent now, it would get the newest timestamp and overwrite a later score in the gradebook.
+        raise SupersededError(
+            _l("A newer delivery for the same learner and gradebook column has been sent or is waiting; this one is outdated and is not sent again.")
+        )
     message.status = PENDING
     message.attempts = 0
     message.stamp_conflicts = 0

@@ -823,3 +823,21 @@ def test_the_production_example_runs_the_worker_as_its_own_service():
 
     assert production["outbox"]["embedded_worker"] is False
     assert default["outbox"]["embedded_worker"] is True
+
+
+def test_retry_refuses_a_failed_score_that_a_newer_one_has_replaced(client, db, launcher, platform):
+    launcher.enter("launch-site-admin-resource-link")
+    tenant = _platform_row(db, platform)
+    older = OutboxMessage(kind="ags.score", platform_id=tenant.id, target_url="http://lms/s", payload={"userId": "5", "scoreGiven": 3}, ordering_key="k", status=FAILED, last_status_code=400)
+    newer = OutboxMessage(kind="ags.score", platform_id=tenant.id, target_url="http://lms/s", payload={"userId": "5", "scoreGiven": 9}, ordering_key="k", status=DELIVERED, delivered_at=utcnow())
+    db.add(older)
+    db.flush()
+    db.add(newer)
+    db.commit()
+    token = _csrf(client.get("/admin/outbox").get_data(as_text=True))
+
+    response = client.post(f"/admin/outbox/{older.id}/retry", data={"csrf_token": token})
+
+    assert response.status_code == 302
+    assert _reload(db, older).status == FAILED
+    assert "outdated" in client.get(response.headers["Location"]).get_data(as_text=True)
