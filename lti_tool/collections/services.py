@@ -91,17 +91,6 @@ def clean_description(html_or_text: str | None) -> str:
     return sanitise_html(html_or_text)
 
 
-def editable_description(stored: str | None) -> str:
-    """The introduction as the learner typed it when it is only paragraphs, else its HTML."""
-    if not stored:
-        return ""
-    if set(re.findall(r"</?([a-z0-9]+)", stored)) - {"p", "br"}:
-        return stored
-    text = re.sub(r"</p>\s*<p>", "\n\n", stored)
-    text = re.sub(r"<br\s*/?>", "\n", text)
-    return html.unescape(re.sub(r"</?p>", "", text)).strip()
-
-
 def create_collection(session: Session, portfolio: Portfolio, *, title: str, description: str = "") -> Collection:
     """Start an empty, private collection in the portfolio."""
     collection = Collection(

@@ -60,7 +60,7 @@ def _page(collection, form: CollectionForm | None = None, *, error: str | None =
         render_template(
             "collections/show.html",
             collection=collection,
-            form=form or CollectionForm(title=collection.title, description=services.editable_description(collection.description)),
+            form=form or CollectionForm(title=collection.title, description=collection.description),
             items=services.shown_items(db, collection),
             candidate_evidence=evidence,
             candidate_reflections=reflections,

@@ -110,7 +110,13 @@ def test_build_submit_grade_and_share_a_collection(journey, page, browser, scree
     _add_evidence_for_sam(app)
     frame.goto(base_url + "/portfolio/collections/")
     tool.get_by_label("Title").fill("My project year")
-    tool.get_by_label("Introduction").fill("What I made and learned this year.")
+    # The introduction is written in the rich-text editor: type, then make a word bold.
+    intro = tool.get_by_role("textbox", name="Introduction")
+    intro.click()
+    page.keyboard.type("What I made and learned this year. Proud")
+    for _ in range(len("Proud")):
+        page.keyboard.press("Shift+ArrowLeft")
+    tool.get_by_role("button", name="Bold").click()
     tool.get_by_role("button", name="Create collection").click()
     expect(tool.get_by_role("heading", level=1)).to_have_text("My project year")
     tool.get_by_label("Poster for the open day").check()
@@ -179,6 +185,7 @@ def test_build_submit_grade_and_share_a_collection(journey, page, browser, scree
         assert response.headers["x-robots-tag"] == "noindex, nofollow"
         expect(outside.get_by_role("heading", level=1)).to_have_text("My project year")
         expect(outside.get_by_text("Planning ahead pays off.")).to_be_visible()
+        expect(outside.locator(".showcase-intro :is(strong, b)")).to_have_text("Proud")
         expect(outside.locator("img.entry-image")).to_have_count(1)
         expect(outside.locator("meta[name=robots]")).to_have_attribute("content", "noindex, nofollow")
         outside.screenshot(path=str(shots / "showcase-secret-link-phone.png"), full_page=True)

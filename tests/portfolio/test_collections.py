@@ -264,8 +264,10 @@ def test_a_learner_sees_only_their_own_collections_listed(learner, second_learne
     assert "Van Kim" in listing and "Van Sam" not in listing
 
 
-def test_a_plain_introduction_is_edited_as_plain_text(learner, db):
-    collection_id = create_collection(learner, "Plain", "Eerste alinea\n\nTweede & <derde>")
+
+def test_the_introduction_uses_the_rich_text_editor(learner):
+    collection_id = create_collection(learner, "Rich", "Eerste alinea")
     page = learner.get(f"/portfolio/collections/{collection_id}").get_data(as_text=True)
-    assert "Eerste alinea\n\nTweede &amp; &lt;derde&gt;</textarea>" in page
-    assert "&lt;p&gt;" not in page
+    assert 'id="description"' in page and "data-richtext" in page
+    assert "richtext-editor.js" in page and 'id="richtext-texts"' in page
+    assert "&lt;p&gt;Eerste alinea&lt;/p&gt;</textarea>" in page  # HTML for the editor, escaped in the source
