@@ -41,8 +41,9 @@ TITLE_MAX = 255
 PROMPT_MAX = 5000
 TEXT_MAX = 1000
 RESPONSE_LIFETIME = 600
-# A deep-linking launch is answered once (DL 2.0, 4.4: one response per request); the
-# record's message type changes to this marker, atomically, when the response is signed.
+# A deep-linking launch is answered once: a double submit or the back button would otherwise
+# place the items twice (Moodle's return URL stays valid for its session). The record's
+# message type changes to this marker, atomically, when the response is signed.
 ANSWERED = claims.DEEP_LINKING_REQUEST + "/answered"
 PRESENTATIONS = ("iframe", "window")
 

@@ -33,7 +33,6 @@ import secrets
 import threading
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
 import jwt
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -519,6 +518,3 @@ def form_fields(page: str, form_id: str | None = None) -> tuple[str, dict[str, s
     }
     return html.unescape(action.group(1)) if action else "", fields
 
-
-def query_of(url: str) -> dict[str, str]:
-    return dict(parse_qsl(urlsplit(url).query))
