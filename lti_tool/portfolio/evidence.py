@@ -28,8 +28,9 @@ from lti_tool.portfolio.models import (
     EvidenceFile,
     EvidenceTag,
     Portfolio,
+    Reflection,
 )
-from lti_tool.portfolio.uploads import PreparedFile, QuotaExceededError
+from lti_tool.portfolio.uploads import ALLOWED_TYPES, PreparedFile, QuotaExceededError
 from lti_tool.richtext import sanitise_html
 from lti_tool.storage import Storage, content_key, delete_after_commit, put_content_in_transaction
 
@@ -191,6 +192,21 @@ def competencies_of(session: Session, evidence_id: int) -> list[Competency]:
     )
 
 
+def reflections_on(session: Session, evidence: Evidence) -> list[Reflection]:
+    """The owner's reflections about an evidence item, newest first."""
+    return list(
+        session.scalars(
+            select(Reflection)
+            .where(
+                Reflection.evidence_id == evidence.id,
+                Reflection.portfolio_id == evidence.portfolio_id,
+                Reflection.deleted_at.is_(None),
+            )
+            .order_by(Reflection.created_at.desc())
+        )
+    )
+
+
 def used_bytes(session: Session, portfolio_id: int) -> int:
     """Bytes the learner's files take (trash included, until it is purged)."""
     total = session.scalar(
@@ -337,8 +353,11 @@ def update_evidence(
     validate_input(data, today)
     _check_choices(session, user, data)
     removed = [f for f in evidence.files if f.id in remove_file_ids]
-    if data.type in FILE_TYPES and len(evidence.files) - len(removed) + len(files) == 0:
+    kept = [f for f in evidence.files if f.id not in remove_file_ids]
+    if data.type in FILE_TYPES and len(kept) + len(files) == 0:
         raise EvidenceError(_l("Keep or add at least one file."))
+    if any(f.content_type not in ALLOWED_TYPES.get(data.type, ()) for f in kept):
+        raise EvidenceError(_l("Some files do not fit this kind of evidence; remove them or keep the kind it was."))
     _apply(session, evidence, data)
     for stored in removed:
         evidence.files.remove(stored)

@@ -9,6 +9,7 @@ from flask import Blueprint, Flask, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
+from sqlalchemy import select
 from werkzeug.routing import BuildError
 
 from lti_tool import current_settings, storage
@@ -71,8 +72,6 @@ def launch_course() -> Context | None:
 
 
 def _enrolled_course_by_lti_id(lti_context_id: str) -> Context | None:
-    from sqlalchemy import select
-
     return get_session().scalars(
         select(Context)
         .join(Membership, Membership.context_id == Context.id)
@@ -85,8 +84,6 @@ def _enrolled_course_by_lti_id(lti_context_id: str) -> Context | None:
 
 
 def _enrolled_course(context_id: int) -> Context:
-    from sqlalchemy import select
-
     course = get_session().scalars(
         select(Context)
         .join(Membership, Membership.context_id == Context.id)
@@ -241,6 +238,7 @@ def show_evidence(evidence_id: int):
         evidence=evidence,
         course=db.get(Context, evidence.context_id) if evidence.context_id else None,
         competencies=services.competencies_of(db, evidence.id),
+        reflections=services.reflections_on(db, evidence),
         image_types=IMAGE_TYPES,
     )
 

@@ -13,6 +13,7 @@ from tests.portfolio.conftest import (
     jpeg_bytes,
     make_evidence,
     make_framework,
+    make_reflection,
     pdf_bytes,
     post_evidence,
     stored_files,
@@ -140,6 +141,16 @@ def test_posting_without_a_csrf_token_is_refused_and_stores_nothing(learner, app
     assert stored_files(app) == []
 
 
+def test_the_detail_page_lists_the_owners_reflections_on_the_item(learner, second_learner, db):
+    evidence = make_evidence(db, learner, title="Shift report")
+    make_reflection(db, learner, title="Looking back on the shift", evidence_id=evidence.id)
+    make_reflection(db, learner, title="Thrown away", evidence_id=evidence.id, deleted_at=_days_ago(1))
+    make_reflection(db, second_learner, title="Someone elses thoughts", evidence_id=evidence.id)
+    page = learner.get(f"/portfolio/evidence/{evidence.id}").get_data(as_text=True)
+    assert "Looking back on the shift" in page
+    assert "Thrown away" not in page and "Someone elses thoughts" not in page
+
+
 # -- changing ----------------------------------------------------------------------------------
 
 
@@ -180,6 +191,16 @@ def test_the_last_file_of_a_document_cannot_be_removed(learner, app, db):
     assert response.status_code == 400
     assert len(_only_evidence(db).files) == 1
     assert len(stored_files(app)) == 1
+
+
+def test_the_kind_cannot_change_to_one_its_files_do_not_fit(learner, db):
+    post_evidence(learner, type="photo", files=[(jpeg_bytes(), "p.jpg")])
+    evidence = _only_evidence(db)
+    response = post_evidence(learner, f"/portfolio/evidence/{evidence.id}/edit", type="audio")
+    assert response.status_code == 400
+    assert "do not fit" in response.get_data(as_text=True)
+    assert _only_evidence(db).type == "photo"
+    assert post_evidence(learner, f"/portfolio/evidence/{evidence.id}/edit", type="note").status_code == 302
 
 
 def test_evidence_from_a_module_cannot_be_changed_by_hand(learner, db):
