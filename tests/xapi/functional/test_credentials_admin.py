@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.xapi.conftest import LRSClient, make_statement
+from lti_tool.lti.models import Platform
 from xapi.models import CredentialRecord
 
 PAGE = "/admin/lrs/credentials"
@@ -47,7 +48,7 @@ def test_admin_creates_a_credential_and_sees_the_secret_once(admin, db, platform
     secret = re.search(r"<code data-secret>([^<]+)</code>", html).group(1)
     record = db.scalars(select(CredentialRecord)).one()
     assert record.key == key and record.scopes == "statements/write statements/read"
-    assert record.tenant_id == db.scalars(select(__import__("lti_tool.lti.models", fromlist=["Platform"]).Platform.id)).one()
+    assert record.tenant_id == db.scalars(select(Platform.id)).one()
     assert secret not in admin.get(PAGE).get_data(as_text=True)
     lrs = LRSClient(admin, key, secret)
     assert lrs.post("statements", json_body=make_statement()).status_code == 200

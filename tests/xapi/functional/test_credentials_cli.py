@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from tests.xapi.conftest import LRSClient, make_statement
+from lti_tool.lti.models import Platform
 from xapi.models import CredentialRecord
 
 PROJECT = Path(__file__).resolve().parents[3]
@@ -34,11 +35,9 @@ def run(*args):
 
 
 def test_create_with_json_prints_only_the_pair_on_stdout(cli_env, platform, client, db):
-    command = [sys.executable, "-m", "lti_tool.cli", "lrs", "credentials", "create", "--name", "Storyline", "--json"]
-    completed = subprocess.run(
-        [sys.executable, "-c", "from lti_tool.cli import main; main()", *command[3:]],
-        cwd=PROJECT, env={**os.environ, **cli_env}, capture_output=True, text=True, timeout=60,
-    )
+    # What the `leerpaspoort` console script runs, from the tree under test.
+    command = [sys.executable, "-c", "from lti_tool.cli import main; main()", "lrs", "credentials", "create", "--name", "Storyline", "--json"]
+    completed = subprocess.run(command, cwd=PROJECT, env={**os.environ, **cli_env}, capture_output=True, text=True, timeout=60)
     assert completed.returncode == 0, completed.stderr
     pair = json.loads(completed.stdout)
     assert set(pair) == {"key", "secret"}
@@ -56,7 +55,7 @@ def test_create_prints_the_secret_once_and_stores_only_a_digest(cli_env, platfor
     assert record.name == "Rise course"
     assert record.scopes == "statements/write state"
     assert secret not in record.secret_digest
-    assert record.tenant_id == db.scalars(select(__import__("lti_tool.lti.models", fromlist=["Platform"]).Platform.id)).one()
+    assert record.tenant_id == db.scalars(select(Platform.id)).one()
 
 
 def test_create_with_an_unknown_scope_fails_and_stores_nothing(cli_env, platform, db):
@@ -82,8 +81,6 @@ def test_create_with_several_platforms_needs_tenant(cli_env, platform, db):
         chosen = run("create", "--name", "x", "--tenant", "https://canvas.example.nl", "--json")
         assert chosen.exit_code == 0, chosen.output
     record = db.scalars(select(CredentialRecord)).one()
-    from lti_tool.lti.models import Platform
-
     assert record.tenant_id == db.scalars(select(Platform.id).where(Platform.issuer == "https://canvas.example.nl")).one()
 
 
