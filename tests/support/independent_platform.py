@@ -13,8 +13,10 @@ Known problems in lti1p3platform 0.1.8 that this module works around (each marke
 - the framework adapters import `pkg_resources` at import time (a DeprecationWarning,
   an error under our warning policy), so the launch form is rendered here;
 - the service handlers do `page + 1` on query strings and pass every query parameter
-  (including NRPS `rlid`) to the storage methods as keyword arguments, so the storage
-  methods below take `**_` and coerce numbers themselves;
+  (including NRPS `rlid`) to the storage methods as keyword arguments, so the request
+  adapter turns `page` and `limit` into numbers and the storage methods take `**_`;
+- `LtiAgs.get_lti_ags_launch_claim` removes scopes from the list it is iterating over when a
+  link has a line item but no line items URL; every launch here sends both URLs;
 - `validate_deeplinking_resp` verifies the signature only (`verify_aud` is off and
   `iss`, `exp`, `nonce` are not required), so the return endpoint checks the audience,
   issuer and expiry itself with the same key lti1p3platform resolved;
