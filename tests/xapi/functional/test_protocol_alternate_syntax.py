@@ -173,8 +173,7 @@ def test_unknown_form_parameter_is_400_naming_it(client, lrs_credential):
     assert response.json["error"]["parameter"] == "happy"
 
 
-def test_put_without_content_stores_an_empty_document_only_where_allowed(client, lrs_credential):
-    # No content: statements refuse it; a document of zero bytes is a valid document.
+def test_statements_put_without_content_is_400(client, lrs_credential):
     response = post_form(client, "statements", "PUT", {"statementId": new_id(), "Authorization": basic(lrs_credential), "X-Experience-API-Version": "1.0.3"})
     assert response.status_code == 400
 
@@ -219,3 +218,11 @@ def test_a_plain_form_post_without_method_is_just_a_document(lrs):
     query = {"activityId": ACTIVITY, "agent": json.dumps(LEARNER), "stateId": new_id()}
     assert lrs.post("activities/state", query_string=query, data=b"1", content_type=FORM).status_code == 204
     assert lrs.get("activities/state", query_string=query).data == b"1"
+
+
+def test_alternate_syntax_body_over_the_size_limit_is_413(app, client, lrs_credential):
+    app.config["MAX_CONTENT_LENGTH"] = 512
+    form = state_form(lrs_credential, content="x" * 2048, **{"Content-Type": "text/plain"})
+    response = post_form(client, "activities/state", "PUT", form)
+    assert response.status_code == 413
+    assert response.headers["X-Experience-API-Version"] == "1.0.3"
