@@ -15,15 +15,15 @@ from lti_tool.portfolio import reflection_activity as activities
 from lti_tool.portfolio import reflections
 from lti_tool.portfolio.models import Reflection
 from lti_tool.portfolio.reflection_forms import FIELD_TEXTS, METHOD_LABELS, ReflectionForm
-from lti_tool.portfolio.reflection_views import (
-    _autosaved,
-    _conflict,
-    _json_body,
-    _json_draft,
-    _json_error,
-    _json_revision,
-    _render_editor,
-    _saved_or_drafted,
+from lti_tool.portfolio.reflection_pages import (
+    autosaved,
+    conflict,
+    json_body,
+    json_draft,
+    json_error,
+    json_revision,
+    render_editor,
+    saved_or_drafted,
 )
 
 bp = Blueprint("reflection_activities", __name__, url_prefix="/activities/reflection")
@@ -80,22 +80,22 @@ def activity(link_id: int):
         if reflection is not None:
             form.fill(reflections.working_copy(reflection))
             form.base_revision.data = reflection.revision
-        return _render_editor(TEMPLATE, form, **_page(link, reflection))
+        return render_editor(TEMPLATE, form, **_page(link, reflection))
     if not form.validate():
-        return _render_editor(TEMPLATE, form, 400, **_page(link, reflection))
+        return render_editor(TEMPLATE, form, 400, **_page(link, reflection))
     created = reflection is None
     reflection = activities.start_activity_reflection(db, current_user, link)
     if created:
         # The page had no reflection yet, so it could not know its revision.
         form.base_revision.data = reflection.revision
     try:
-        message = _saved_or_drafted(form, reflection, submit=True)
+        message = saved_or_drafted(form, reflection, submit=True)
     except reflections.ReflectionConflictError:
-        return _conflict(form, reflection.id, _page(link, reflection), TEMPLATE)
+        return conflict(form, reflection.id, _page(link, reflection), TEMPLATE)
     except reflections.ReflectionError as exc:
         db.rollback()
         flash(str(exc))
-        return _render_editor(TEMPLATE, form, 400, **_page(link, activities.reflection_for(db, current_user, link)))
+        return render_editor(TEMPLATE, form, 400, **_page(link, activities.reflection_for(db, current_user, link)))
     db.commit()
     flash(message)
     return redirect(url_for("reflection_activities.activity", link_id=link.id))
@@ -109,15 +109,15 @@ def autosave(link_id: int):
     try:
         link = activities.activity_link(db, current_user, link_id)
         activities.check_learner(db, current_user, link)
-        body = _json_body()
+        body = json_body()
         existing = activities.reflection_for(db, current_user, link)
         reflection = existing or activities.start_activity_reflection(db, current_user, link)
-        base = _json_revision(body) if existing is not None else reflection.revision
-        reflections.autosave(db, reflection, _json_draft(reflection.method, body), base_revision=base)
+        base = json_revision(body) if existing is not None else reflection.revision
+        reflections.autosave(db, reflection, json_draft(reflection.method, body), base_revision=base)
     except DomainError as exc:
-        return _json_error(exc)
+        return json_error(exc)
     db.commit()
-    return _autosaved(reflection, 201 if existing is None else 200)
+    return autosaved(reflection, 201 if existing is None else 200)
 
 
 @bp.route("/<int:link_id>/submissions/<int:reflection_id>")

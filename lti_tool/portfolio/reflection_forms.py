@@ -10,7 +10,7 @@ from wtforms.validators import Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
 from lti_tool.portfolio.models import FREE, STARR
-from lti_tool.portfolio.reflections import FIELD_LIMIT, FREE_FIELDS, TITLE_LIMIT, Draft, fields_of
+from lti_tool.portfolio.reflections import FIELD_LIMIT, TITLE_LIMIT, Draft, fields_of
 
 METHOD_LABELS = {STARR: _l("Guided (STARR)"), FREE: _l("Free text")}
 
@@ -73,6 +73,3 @@ class ConfirmForm(FlaskForm):
     """Only the CSRF token (and the revision), for delete, restore and discard buttons."""
 
     base_revision = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(min=0)])
-
-
-__all__ = ["FIELD_TEXTS", "FREE_FIELDS", "METHOD_LABELS", "ConfirmForm", "NewReflectionForm", "ReflectionForm"]

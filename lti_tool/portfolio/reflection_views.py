@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -15,9 +15,9 @@ from lti_tool.db import get_session
 from lti_tool.errors import DomainError, NotFoundError
 from lti_tool.home.services import courses_of, launch_claims
 from lti_tool.lti import claims
-from lti_tool.people.models import Context, ResourceLink
+from lti_tool.people.models import Context
 from lti_tool.policy import may_view_reflection, owns
-from lti_tool.portfolio import reflection_activity, reflections
+from lti_tool.portfolio import reflections
 from lti_tool.portfolio.models import STARR, Evidence, Reflection
 from lti_tool.portfolio.reflection_forms import (
     FIELD_TEXTS,
@@ -25,6 +25,16 @@ from lti_tool.portfolio.reflection_forms import (
     ConfirmForm,
     NewReflectionForm,
     ReflectionForm,
+)
+from lti_tool.portfolio.reflection_pages import (
+    autosaved,
+    conflict,
+    json_body,
+    json_draft,
+    json_error,
+    json_revision,
+    render_editor,
+    saved_or_drafted,
 )
 from lti_tool.richtext import sanitise_html
 
@@ -87,76 +97,6 @@ def _editor_context(reflection: Reflection | None, method: str, **extra: Any) ->
     }
 
 
-def _clean_for_redisplay(form: ReflectionForm) -> None:
-    # The editor turns a field's value into live HTML: only ever give it sanitised HTML.
-    for name in reflections.STARR_FIELDS + reflections.FREE_FIELDS:
-        field = getattr(form, name)
-        field.data = reflections.to_html(field.data) if isinstance(field.data, str) else ""
-
-
-def _render_editor(template: str, form: ReflectionForm, status: int = 200, **context: Any):
-    _clean_for_redisplay(form)
-    return render_template(template, form=form, **context), status
-
-
-def _json_body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise reflections.ReflectionError(_("The editor sent something that is not a JSON object."))
-    return body
-
-
-def _json_draft(method: str, body: dict[str, Any]) -> reflections.Draft:
-    fields = body.get("fields")
-    fields = fields if isinstance(fields, dict) else {}
-    return reflections.Draft(body.get("title", ""), {name: fields.get(name, "") for name in reflections.fields_of(method)})
-
-
-def _json_revision(body: dict[str, Any]) -> int | None:
-    value = body.get("base_revision")
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _autosaved(reflection: Reflection, status: int = 200):
-    return (
-        jsonify(
-            id=reflection.id,
-            revision=reflection.revision,
-            saved_at=reflection.draft_saved_at.isoformat() if reflection.draft_saved_at else None,
-            edit_url=url_for("reflections.edit_reflection", reflection_id=reflection.id),
-            autosave_url=url_for("reflections.autosave_reflection", reflection_id=reflection.id),
-        ),
-        status,
-    )
-
-
-def _json_error(exc: DomainError):
-    get_session().rollback()
-    body: dict[str, Any] = {"error": str(exc)}
-    if isinstance(exc, reflections.ReflectionConflictError) and exc.reflection is not None:
-        current = get_session().get(Reflection, exc.reflection.id)
-        if current is not None:
-            body["revision"] = current.revision
-    return jsonify(body), exc.status
-
-
-def _saved_or_drafted(form: ReflectionForm, reflection: Reflection, *, submit: bool = False) -> str:
-    """Apply the button the learner pressed; return the message to show."""
-    db = get_session()
-    draft = form.draft(reflection.method)
-    if form.save.data:
-        if submit:
-            link = db.get(ResourceLink, reflection.resource_link_id)
-            reflection_activity.submit(
-                db, current_user, link, reflection, draft, base_revision=form.base_revision.data
-            )
-            return _("Your reflection was submitted.")
-        reflections.save_version(db, reflection, draft, base_revision=form.base_revision.data)
-        return _("Your reflection was saved.")
-    reflections.autosave(db, reflection, draft, base_revision=form.base_revision.data)
-    return _("Your draft was saved.")
-
-
 # --- list and trash ----------------------------------------------------------------------------
 
 
@@ -203,19 +143,19 @@ def new_reflection():
     page = {"action_url": url_for("reflections.new_reflection", evidence=evidence_id), **editor}
     page["autosave_url"] = url_for("reflections.autosave_new", evidence=evidence_id)
     if request.method == "GET":
-        return _render_editor("reflections/form.html", form, **page)
+        return render_editor("reflections/form.html", form, **page)
     if not form.validate():
-        return _render_editor("reflections/form.html", form, 400, **page)
+        return render_editor("reflections/form.html", form, 400, **page)
     target = reflections.Target(form.method.data, form.course.data or None, evidence_id)
     try:
         reflection = reflections.start_reflection(db, current_user, target)
         # A new reflection has no earlier revision anyone could have changed.
         form.base_revision.data = reflection.revision
-        message = _saved_or_drafted(form, reflection)
+        message = saved_or_drafted(form, reflection)
     except reflections.ReflectionError as exc:
         db.rollback()
         flash(str(exc))
-        return _render_editor("reflections/form.html", form, 400, **page)
+        return render_editor("reflections/form.html", form, 400, **page)
     db.commit()
     flash(message)
     return redirect(url_for("reflections.edit_reflection", reflection_id=reflection.id))
@@ -227,17 +167,17 @@ def autosave_new():
     """The editor's first autosave of a new reflection creates it, with its text as the draft."""
     db = get_session()
     try:
-        body = _json_body()
+        body = json_body()
         method = body.get("method") if body.get("method") in reflections.METHODS else STARR
         course = body.get("course")
         course_id = course if isinstance(course, int) and not isinstance(course, bool) and course > 0 else None
         target = reflections.Target(method, course_id, _int_arg("evidence"))
         reflection = reflections.start_reflection(db, current_user, target)
-        reflections.autosave(db, reflection, _json_draft(method, body), base_revision=reflection.revision)
+        reflections.autosave(db, reflection, json_draft(method, body), base_revision=reflection.revision)
     except DomainError as exc:
-        return _json_error(exc)
+        return json_error(exc)
     db.commit()
-    return _autosaved(reflection, 201)
+    return autosaved(reflection, 201)
 
 
 @bp.route("/<int:reflection_id>/autosave", methods=["POST"])
@@ -247,12 +187,12 @@ def autosave_reflection(reflection_id: int):
     db = get_session()
     try:
         reflection = reflections.owned_reflection(db, current_user, reflection_id)
-        body = _json_body()
-        reflections.autosave(db, reflection, _json_draft(reflection.method, body), base_revision=_json_revision(body))
+        body = json_body()
+        reflections.autosave(db, reflection, json_draft(reflection.method, body), base_revision=json_revision(body))
     except DomainError as exc:
-        return _json_error(exc)
+        return json_error(exc)
     db.commit()
-    return _autosaved(reflection)
+    return autosaved(reflection)
 
 
 @bp.route("/<int:reflection_id>/edit", methods=["GET", "POST"])
@@ -274,35 +214,20 @@ def edit_reflection(reflection_id: int):
     if request.method == "GET":
         form.fill(reflections.working_copy(reflection))
         form.base_revision.data = reflection.revision
-        return _render_editor("reflections/form.html", form, **page)
+        return render_editor("reflections/form.html", form, **page)
     if not form.validate():
-        return _render_editor("reflections/form.html", form, 400, **page)
+        return render_editor("reflections/form.html", form, 400, **page)
     try:
-        message = _saved_or_drafted(form, reflection)
+        message = saved_or_drafted(form, reflection)
     except reflections.ReflectionConflictError:
-        return _conflict(form, reflection_id, page)
+        return conflict(form, reflection_id, page)
     except reflections.ReflectionError as exc:
         db.rollback()
         flash(str(exc))
-        return _render_editor("reflections/form.html", form, 400, **page)
+        return render_editor("reflections/form.html", form, 400, **page)
     db.commit()
     flash(message)
     return redirect(url_for("reflections.edit_reflection", reflection_id=reflection.id))
-
-
-def _conflict(form: ReflectionForm, reflection_id: int, page: dict[str, Any], template: str = "reflections/form.html"):
-    """Keep what the learner typed on the page, and let a second save replace the newer text knowingly."""
-    db = get_session()
-    db.rollback()
-    current = db.get(Reflection, reflection_id)
-    form.base_revision.data = current.revision if current is not None else None
-    flash(
-        _(
-            "This reflection was changed in another window since you opened it. Your text is still below: "
-            "save again to replace the other version, or reload the page to see it."
-        )
-    )
-    return _render_editor(template, form, 409, **page)
 
 
 @bp.route("/<int:reflection_id>/discard", methods=["POST"])

@@ -64,6 +64,10 @@
     b.setAttribute("data-command", name);
     b.setAttribute("aria-label", label);
     b.title = shortcut ? label + " (" + shortcut + ")" : label;
+    if (name === "createLink" || name === "unlink") {
+      // No symbol says "link" in every font: these two show their (translated) name.
+      b.textContent = label;
+    }
     return b;
   }
 

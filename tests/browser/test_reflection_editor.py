@@ -194,3 +194,44 @@ def test_stored_xss_in_a_reflection_never_executes(signed_in, live_server, datab
     expect(page.get_by_text("gewone tekst")).to_be_visible()
     page.screenshot(path=str(screenshot_dir / "reflection-xss-rendered-inert.png"), full_page=True)
     assert dialogs == []
+
+
+def test_the_competency_summary_prints_on_one_a4_page_without_navigation(signed_in, live_server, database, screenshot_dir):
+    """Lives here because it needs the browser's print engine; the summary is part of the same feature set."""
+    import io
+    from datetime import date
+    from pathlib import Path
+
+    from pypdf import PdfReader
+
+    from lti_tool.competencies.importer import import_framework_file
+    from lti_tool.competencies.models import Competency, SelfAssessment
+    from lti_tool.people.models import User
+    from lti_tool.portfolio.models import Evidence, Portfolio
+
+    page = signed_in
+    page.goto(live_server + "/competencies/")
+    sample = (Path(__file__).resolve().parents[2] / "examples" / "competencies" / "digitale-vaardigheden.json").read_bytes()
+    with Session(database) as session:
+        sam = session.scalars(select(User).where(User.name == "Sam Student")).one()
+        portfolio = session.scalars(select(Portfolio).where(Portfolio.owner_id == sam.id)).one()
+        framework = import_framework_file(session, sam.platform_id, "dv.json", sample)
+        for index, competency in enumerate(session.scalars(select(Competency).where(Competency.framework_id == framework.id))):
+            session.add(SelfAssessment(portfolio_id=portfolio.id, competency_id=competency.id, level=1 + index % 4))
+        for index in range(20):
+            session.add(Evidence(portfolio_id=portfolio.id, platform_id=sam.platform_id, kind="informal", type="note",
+                                 title=f"Ervaring {index}", occurred_on=date(2026, 1, 1 + index)))
+        session.add(Evidence(portfolio_id=portfolio.id, platform_id=sam.platform_id, kind="formal", type="diploma",
+                             title="Diploma Zorg niveau 3", issuer="ROC", occurred_on=date(2024, 7, 1)))
+        session.commit()
+
+    page.goto(live_server + "/competencies/summary")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sam Student")
+    page.emulate_media(media="print")
+    expect(page.locator(".summary-actions")).to_be_hidden()
+    assert page.locator("nav").count() == 0
+    page.screenshot(path=str(screenshot_dir / "competency-summary-print.png"), full_page=True)
+    pdf = PdfReader(io.BytesIO(page.pdf(prefer_css_page_size=True)))
+    assert len(pdf.pages) == 1
+    text = pdf.pages[0].extract_text()
+    assert "Diploma Zorg niveau 3" in text and "DV-C4" in text and "Ervaring 19" in text

@@ -264,3 +264,31 @@ def test_a_portfolio_link_is_not_a_reflection_activity(learner, db):
 
     assert link.kind == "portfolio"
     assert learner.get(f"/activities/reflection/{link.id}").status_code == 404
+
+
+def test_the_prompt_is_shown_as_text_never_as_markup(app, db, platform, placed):
+    placed.prompt = "<script>alert(1)</script><b>Vet?</b>"
+    db.commit()
+
+    person = launch_person(app, db, platform, LEARNER_LAUNCH, _activity_claims())
+
+    page = person.landing.get_data(as_text=True)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;b&gt;Vet?&lt;/b&gt;" in page
+    assert "<script>alert(1)" not in page
+
+
+def test_the_picker_offers_a_free_text_activity_that_asks_for_free_text(db, platform):
+    from lti_tool.lti.deep_linking import DeepLinkRequest, offers_for
+    from lti_tool.lti.models import Platform
+
+    request = DeepLinkRequest(
+        launch_id="x", platform=db.scalars(select(Platform)).one(), user_id=1, deployment_id="1",
+        return_url="http://127.0.0.1/return", accept_types=["ltiResourceLink"], accept_multiple=True,
+        presentations=["iframe"], has_data=False, data=None, context_id=None,
+    )
+
+    offers = {offer.key: offer for offer in offers_for(db, request)}
+
+    free = offers["reflection-free"]
+    assert free.kind == KIND_REFLECTION and free.has_prompt and free.score_maximum == 100
+    assert free.custom == {"leerpaspoort_method": "free"}
