@@ -83,11 +83,12 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     from lti_tool.collections.views import init_app as init_collections
 
     init_collections(app)
-    from lti_tool.modules import library_views, offers  # noqa: F401  (offers: deep-linking provider)
+    from lti_tool.modules import cmi5_views, library_views, offers  # noqa: F401  (offers: deep-linking provider)
     from lti_tool.modules.launch_views import bp as module_launch_bp
 
     library_views.init_app(app)
     app.register_blueprint(module_launch_bp)
+    cmi5_views.init_app(app)
     from lti_tool.reporting.views import bp as reporting_bp
 
     app.register_blueprint(reporting_bp)

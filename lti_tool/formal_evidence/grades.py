@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from lti_tool.lti.ags import enqueue_score
 from lti_tool.lti.models import Platform
-from lti_tool.modules.models import ModuleRegistration, ModuleUnit
+from lti_tool.modules.models import ModulePackage, ModuleRegistration, ModuleUnit
 from lti_tool.people.models import ResourceLink, User
 from lti_tool.portfolio.models import Evidence
 
@@ -31,14 +31,29 @@ def score_for(outcome: dict[str, Any]) -> float:
     return 0.0 if outcome.get("status") == "failed" else SCORE_MAXIMUM
 
 
+def _graded_package_id(session: Session, outcome: dict[str, Any]) -> int | None:
+    """The package whose link an outcome grades: a Tin Can module's unit, or a whole cmi5 course.
+
+    A cmi5 link is one gradebook column for the course, so its AUs' own outcomes are not sent;
+    the course outcome (from the LMS's Satisfied statement) is."""
+    unit_id = outcome.get("module_unit_id")
+    if unit_id:
+        unit = session.get(ModuleUnit, unit_id)
+        if unit is None or unit.package.kind == "cmi5":
+            return None
+        return unit.package_id
+    package_id = outcome.get("module_package_id")
+    package = session.get(ModulePackage, package_id) if package_id else None
+    return package.id if package is not None and package.kind == "cmi5" else None
+
+
 def _line_item_link(session: Session, learner: User, evidence: Evidence) -> ResourceLink | None:
-    unit_id = (evidence.outcome or {}).get("module_unit_id")
-    unit = session.get(ModuleUnit, unit_id) if unit_id else None
-    if unit is None:
+    package_id = _graded_package_id(session, evidence.outcome or {})
+    if package_id is None:
         return None
     registration = session.scalars(
         select(ModuleRegistration).where(
-            ModuleRegistration.user_id == learner.id, ModuleRegistration.package_id == unit.package_id
+            ModuleRegistration.user_id == learner.id, ModuleRegistration.package_id == package_id
         )
     ).first()
     if registration is None or registration.resource_link_id is None:

@@ -77,16 +77,15 @@ def _language_value(language_map: Any) -> str | None:
 
 
 def _title(session: Session, tenant_id: int, activity_id: str, latest: dict[str, Any]) -> tuple[str, ModuleUnit | None]:
+    # Statements name a unit by the id the LMS gave it (for a cmi5 AU a generated one, cmi5 8.1).
     unit = session.scalars(
         select(ModuleUnit)
         .join(ModulePackage, ModulePackage.id == ModuleUnit.package_id)
-        .where(ModulePackage.platform_id == tenant_id, ModuleUnit.activity_id == activity_id)
+        .where(ModulePackage.platform_id == tenant_id, ModuleUnit.lms_activity_id == activity_id)
     ).first()
     if unit is not None:
         return unit.title, unit
-    package = session.scalars(
-        select(ModulePackage).where(ModulePackage.platform_id == tenant_id, ModulePackage.course_activity_id == activity_id)
-    ).first()
+    package = _course_package(session, tenant_id, activity_id)
     if package is not None:
         return package.title, None
     canonical = session.scalars(
@@ -96,6 +95,16 @@ def _title(session: Session, tenant_id: int, activity_id: str, latest: dict[str,
         ((latest.get("object") or {}).get("definition") or {}).get("name")
     )
     return (name or activity_id)[:300], None
+
+
+def _course_package(session: Session, tenant_id: int, activity_id: str) -> ModulePackage | None:
+    """The package a course-level activity id names: a cmi5 course's generated id or the publisher's."""
+    return session.scalars(
+        select(ModulePackage).where(
+            ModulePackage.platform_id == tenant_id,
+            (ModulePackage.lms_course_id == activity_id) | (ModulePackage.course_activity_id == activity_id),
+        )
+    ).first()
 
 
 def _standing_statements(session: Session, tenant_id: int, actor_keys: list[str], activity_id: str) -> list[Statement]:
@@ -141,13 +150,14 @@ def project_pair(
     outcome = summarise(_facts(payloads, rows))
     title, unit = _title(session, platform.id, activity_id, payloads[-1])
     before = dict(existing.outcome or {}) if existing is not None else None
-    context_id = _course_of(session, learner, unit)
+    course = _course_package(session, platform.id, activity_id) if unit is None else None
+    context_id = _course_of(session, learner, unit.package_id if unit else course.id if course else None)
     if existing is not None:
-        _fill(existing, outcome, title, unit, context_id)
+        _fill(existing, outcome, title, unit, context_id, course)
         evidence = existing
     else:
         evidence = _add_evidence(
-            session, learner, key, activity_id, lambda item: _fill(item, outcome, title, unit, context_id)
+            session, learner, key, activity_id, lambda item: _fill(item, outcome, title, unit, context_id, course)
         )
     if send_grades:
         queue_grade_if_changed(session, learner, evidence, before)
@@ -176,22 +186,34 @@ def _add_evidence(session: Session, learner: User, key: str, activity_id: str, f
     return evidence
 
 
-def _course_of(session: Session, learner: User, unit: ModuleUnit | None) -> int | None:
+def _course_of(session: Session, learner: User, package_id: int | None) -> int | None:
     """The course the learner opened the module from, so the evidence shows up in that course."""
-    if unit is None:
+    if package_id is None:
         return None
     return session.scalar(
         select(ResourceLink.context_id)
         .join(ModuleRegistration, ModuleRegistration.resource_link_id == ResourceLink.id)
-        .where(ModuleRegistration.user_id == learner.id, ModuleRegistration.package_id == unit.package_id)
+        .where(ModuleRegistration.user_id == learner.id, ModuleRegistration.package_id == package_id)
     )
 
 
-def _fill(evidence: Evidence, outcome: Outcome, title: str, unit: ModuleUnit | None, context_id: int | None) -> None:
+def _fill(
+    evidence: Evidence,
+    outcome: Outcome,
+    title: str,
+    unit: ModuleUnit | None,
+    context_id: int | None,
+    course: ModulePackage | None = None,
+) -> None:
     evidence.title = title
     if context_id is not None:
         evidence.context_id = context_id
-    evidence.outcome = {**outcome.as_json(), "module_unit_id": unit.id if unit else None}
+    evidence.outcome = {
+        **outcome.as_json(),
+        "module_unit_id": unit.id if unit else None,
+        # A whole cmi5 course (its Satisfied statement): graded on the course link's line item.
+        "module_package_id": course.id if course else None,
+    }
     evidence.occurred_on = outcome.achieved_at.date()
 
 

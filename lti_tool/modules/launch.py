@@ -66,6 +66,9 @@ def tincan_launch_url(
 ) -> str:
     """Everything the Tin Can launch convention passes, on the module's own launch URL."""
     package = package_for_link(session, link)
+    if package.kind == "cmi5":
+        # A cmi5 course opens on its course page; each AU is launched from there (cmi5 8).
+        return f"{base_url}/modules/cmi5/{link.id}"
     unit = package.units[0]
     registration = registration_for(session, user, package, link)
     platform = session.get(Platform, user.platform_id)

@@ -14,8 +14,8 @@ from lti_tool.modules.models import ModulePackage
 KIND_MODULE = "module"
 MODULE_PARAM = "leerpaspoort_module"
 MODULE_SCORE_MAXIMUM = 100
-# Launching cmi5 AUs needs the LMS side of cmi5; until it is here only Tin Can modules are placed.
-LAUNCHABLE_KINDS = ("tincan",)
+# A cmi5 course is placed as one link: it opens the course page, where the learner starts each AU.
+LAUNCHABLE_KINDS = ("tincan", "cmi5")
 
 
 @register_provider

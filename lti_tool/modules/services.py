@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lti_tool.modules.archive import PackageError, PackageLimits, check_package
+from lti_tool.modules.cmi5_ids import lms_au_id, lms_block_id, lms_course_id
 from lti_tool.modules.content_store import ModuleContentStore
 from lti_tool.modules.models import ModuleBlock, ModulePackage, ModuleUnit
 
@@ -51,9 +52,11 @@ def importing_package(
         file_count=len(checked.members),
         uploaded_by=uploaded_by,
     )
+    package.lms_course_id = lms_course_id(package) if manifest.kind == "cmi5" else ""
     package.units = [
         ModuleUnit(
             activity_id=unit.activity_id,
+            lms_activity_id=lms_au_id(package, position) if manifest.kind == "cmi5" else unit.activity_id,
             title=unit.title[:300],
             description=unit.description,
             url=unit.url,
@@ -69,7 +72,9 @@ def importing_package(
         for position, unit in enumerate(manifest.units)
     ]
     package.blocks = [
-        ModuleBlock(block_id=b.block_id, title=b.title[:300], parent_ids=b.parent_ids, position=i)
+        ModuleBlock(
+            block_id=b.block_id, lms_block_id=lms_block_id(package, i), title=b.title[:300], parent_ids=b.parent_ids, position=i
+        )
         for i, b in enumerate(manifest.blocks)
     ]
     session.add(package)

@@ -60,7 +60,7 @@ def _placed_units(platform_id: int):
         select(
             ResourceLink.context_id.label("context_id"),
             ModuleUnit.package_id.label("package_id"),
-            ModuleUnit.activity_id.label("activity_id"),
+            ModuleUnit.lms_activity_id.label("activity_id"),
             ModuleUnit.title.label("title"),
             ModuleUnit.position.label("position"),
             ResourceLink.lineitem_url.label("lineitem_url"),
