@@ -521,3 +521,24 @@ def test_the_deep_linking_picker_offers_the_cmi5_course_once(db, tenant, package
     )
     offers = [o for o in offers_for(db, request) if o.kind == "module"]
     assert [(o.title, o.custom) for o in offers] == [("Goede klantgesprekken", {"leerpaspoort_module": str(package.id)})]
+
+
+def test_a_not_applicable_au_is_satisfied_as_soon_as_it_is_launched(launcher, client, db, package):
+    read, quiz = _units(db, package)
+    read.move_on = "NotApplicable"
+    db.commit()
+    course = _open_course(launcher, client, package.id)
+    _parameters(_start(client, course, quiz))
+    # Launching any AU evaluates the registration: the NotApplicable AU counts as satisfied.
+    assert _satisfied_objects(db) == [read.lms_activity_id]
+
+
+def test_an_own_window_au_opens_in_a_new_window_and_any_window_inside_the_page(launcher, client, db, package):
+    read, quiz = _units(db, package)
+    quiz.launch_method = "OwnWindow"
+    db.commit()
+    course = _open_course(launcher, client, package.id)
+    page = client.get(course).get_data(as_text=True)
+    forms = re.findall(r'<form method="post" action="([^"]+)"\s*([^>]*)>', page)
+    targets = {action.split("/units/")[1].split("/")[0]: rest.strip() for action, rest in forms if "/units/" in action}
+    assert targets == {str(read.id): "", str(quiz.id): 'target="_blank"'}
