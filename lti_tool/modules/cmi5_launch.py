@@ -58,10 +58,6 @@ def cmi5_package_for_link(session: Session, link: ResourceLink) -> ModulePackage
     return package
 
 
-def course_page_url(base_url: str, link: ResourceLink) -> str:
-    return f"{base_url}/modules/cmi5/{link.id}"
-
-
 def return_url(base_url: str, link: ResourceLink) -> str:
     """Where the AU's exit goes (LMS.LaunchData returnURL): back to the course page."""
     return f"{base_url}/modules/cmi5/{link.id}/return"

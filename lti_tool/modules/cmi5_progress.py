@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lti_tool.modules.cmi5_move_on import AUProgress, all_satisfied, au_satisfied
-from lti_tool.modules.cmi5_statements import COMPLETED, FAILED, LAUNCHED, PASSED, SATISFIED
+from lti_tool.modules.cmi5_statements import COMPLETED, FAILED, PASSED, SATISFIED
 from lti_tool.modules.models import ModulePackage
 from xapi.models import Statement
 
@@ -77,7 +77,3 @@ def satisfaction(package: ModulePackage, verbs: dict[str, set[str]]) -> dict[str
 
 def already_satisfied(verbs: dict[str, set[str]]) -> set[str]:
     return {activity_id for activity_id, found in verbs.items() if SATISFIED in found}
-
-
-def was_launched(verbs: dict[str, set[str]], activity_id: str) -> bool:
-    return LAUNCHED in verbs.get(activity_id, set())
