@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
@@ -86,3 +87,24 @@ def completions_csv(context_pk: int):
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+@bp.post("/courses/<int:context_pk>/completions/roster")
+@login_required
+def refresh_roster(context_pk: int):
+    """Read the course's participants from the platform (NRPS), so everyone who has not
+    started yet is listed too."""
+    from lti_tool.lti.nrps import RosterError, sync_context_roster
+    from lti_tool.lti.service_client import ServiceError, client_for
+
+    context = _course(context_pk)
+    session = get_session()
+    try:
+        result = sync_context_roster(session, client_for(current_app), context)
+    except (RosterError, ServiceError) as exc:
+        session.rollback()
+        flash(_("The participants could not be read from the learning environment: %(reason)s", reason=str(exc)))
+    else:
+        session.commit()
+        flash(_("Participants updated from the learning environment (%(count)d added).", count=result.added))
+    return redirect(url_for("reporting.completions", context_pk=context.id), 303)

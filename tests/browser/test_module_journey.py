@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import re
+from urllib.parse import urlsplit
 from pathlib import Path
 
 import pytest
@@ -104,3 +106,24 @@ def test_a_second_launch_resumes_where_the_learner_left_off(page, live_server, m
     module = page.frame_locator("iframe[name=tool-frame]")
     expect(module.locator("#status")).to_have_text("Je gaat verder waar je was gebleven.", timeout=15000)
     expect(module.get_by_role("heading", level=1)).to_have_text("2. Controleer voor gebruik")
+
+
+def test_the_l_and_d_view_lists_everyone_from_the_roster_with_their_status(page, live_server, module_id, screenshot_dir):
+    _place_module(page, live_server, module_id)
+    # The tool learns about a placed link at its first launch: the teacher previews the module.
+    page.get_by_role("button", name="Launch as instructor", exact=True).click()
+    expect(page.frame_locator("iframe[name=tool-frame]").locator("#status")).to_have_text("Welkom.", timeout=15000)
+    page.get_by_role("button", name="Launch as instructor (Terry Teacher)").click()
+    page.frame_locator("iframe[name=tool-frame]").get_by_role("heading", level=1).wait_for()
+    course_path = urlsplit(page.frame(name="tool-frame").url).path
+    assert re.fullmatch(r"/courses/\d+", course_path)
+
+    page.goto(live_server + course_path + "/completions")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Module completion")
+    page.get_by_role("button", name="Refresh participants from the learning environment").click()
+    expect(page.get_by_text("Participants updated from the learning environment")).to_be_visible()
+    learners = page.get_by_role("region", name="Learners")
+    for name in ("Sam Student", "Lotte de Vries", "Ahmed Yilmaz"):
+        expect(learners.get_by_role("row", name=re.compile(name))).to_contain_text("Not started")
+    expect(learners).not_to_contain_text("Terry Teacher")
+    page.screenshot(path=str(screenshot_dir / "l-and-d-completions.png"), full_page=True)
