@@ -171,9 +171,9 @@ def timeline(session: Session, portfolio_id: int, filters: TimelineFilter, page_
         for item in session.scalars(
             select(Evidence)
             .where(Evidence.id.in_(evidence_ids))
-            # The card never shows the description or a module's raw outcome: leave them in the database.
-            .options(selectinload(Evidence.files), selectinload(Evidence.tags), defer(Evidence.description),
-                     defer(Evidence.outcome))
+            # The card never shows the description: leave it in the database. A module's outcome
+            # (a small JSON object) gives the card its status and score.
+            .options(selectinload(Evidence.files), selectinload(Evidence.tags), defer(Evidence.description))
         )
     } if evidence_ids else {}
     reflections = (

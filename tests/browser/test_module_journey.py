@@ -89,6 +89,7 @@ def test_a_learner_completes_a_module_in_the_course_and_gets_evidence_and_a_grad
     page.get_by_role("button", name="Launch as learner (Sam Student)").click()
     home = page.frame_locator("iframe[name=tool-frame]")
     expect(home.get_by_text("Veilig werken op hoogte").first).to_be_visible(timeout=15000)
+    expect(home.get_by_test_id("timeline-evidence").first).to_contain_text("passed · 100%")
     page.screenshot(path=str(screenshot_dir / "module-formal-evidence-on-home.png"), full_page=True)
 
 
