@@ -39,21 +39,22 @@ def policy_from(settings: Settings) -> LaunchPolicy:
     )
 
 
+# Where a launch of a placed activity lands, by its kind (custom parameter leerpaspoort_kind):
+# the page serves learners and the course's instructors alike. Other links go by role.
+LINK_LANDINGS = {
+    "assessment": "/assessments/{id}",
+    KIND_REFLECTION: "/activities/reflection/{id}",
+    "module": "/modules/launch/{id}",
+}
+
+
 def landing_path(message_type: str, provisioned: Provisioned, launch_id: str) -> str:
-    """Route by message type and role (issue: learners home, instructors course, admins overview)."""
+    """Where a launch lands: deep linking to the picker, a placed activity to its page, others by role."""
     if message_type == claims.DEEP_LINKING_REQUEST:
         return f"/lti/deep-link/{launch_id}"
     link = provisioned.resource_link
-    if link is not None and link.kind == "assessment":
-        # Learners submit there; the course's assessors see the submissions (same page).
-        return f"/assessments/{link.id}"
-    if link is not None and link.kind == "module":
-        # Straight into the e-learning module, which opens inside the course page.
-        return f"/modules/launch/{link.id}"
-    reflection_link = provisioned.resource_link
-    if reflection_link is not None and reflection_link.kind == KIND_REFLECTION:
-        # Learners write the reflection there; instructors see who submitted.
-        return f"/activities/reflection/{reflection_link.id}"
+    if link is not None and link.kind in LINK_LANDINGS:
+        return LINK_LANDINGS[link.kind].format(id=link.id)
     role = primary_role(provisioned.roles)
     if role == ADMIN:
         return "/overview"
