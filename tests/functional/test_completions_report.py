@@ -100,3 +100,9 @@ def test_the_grade_sync_state_shows_next_to_the_result(launcher, client, db, cou
         message.status = DELIVERED
     db.commit()
     assert "grade in the gradebook" in client.get(f"/courses/{course.id}/completions").get_data(as_text=True)
+
+
+def test_the_course_view_links_to_the_completion_report(launcher, client, course):
+    _as_instructor(launcher)
+    page = client.get(f"/courses/{course.id}").get_data(as_text=True)
+    assert f'href="/courses/{course.id}/completions"' in page
