@@ -61,6 +61,14 @@ def build_engine(database_url: str) -> Engine:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
+        @event.listens_for(engine, "savepoint")
+        def _begin_before_savepoint(connection, _name):
+            # The sqlite3 driver opens a transaction only before INSERT/UPDATE/DELETE, not before
+            # SAVEPOINT: a savepoint as the first write would then *be* the transaction, and its
+            # RELEASE would commit at once, out of reach of the request's rollback.
+            if not connection.connection.dbapi_connection.in_transaction:
+                connection.exec_driver_sql("BEGIN")
+
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
