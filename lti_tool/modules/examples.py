@@ -19,7 +19,8 @@ log = logging.getLogger(__name__)
 EXAMPLES = PROJECT_DIR / "examples"
 
 
-def _builder():
+def example_builder():
+    """The examples/build.py module (it is a script, not part of the package)."""
     spec = importlib.util.spec_from_file_location("leerpaspoort_example_build", EXAMPLES / "build.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -30,7 +31,7 @@ def ensure_example_modules(session: Session, settings: Settings, platform_id: in
     """Import each example package the platform does not have yet; returns how many were added."""
     if not (EXAMPLES / "build.py").is_file():
         return 0  # an installed wheel has no examples folder
-    builder = _builder()
+    builder = example_builder()
     store = content_store_for(settings.instance_path)
     added = 0
     for name in builder.PACKAGES:

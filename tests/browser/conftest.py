@@ -81,3 +81,36 @@ def page(browser):
 def screenshot_dir() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+@pytest.fixture
+def demo_app(live_server, database_url, tmp_path):
+    """A second handle on the live server's database and files (same settings)."""
+    from lti_tool import create_app
+
+    app = create_app(
+        {
+            "env": "test",
+            "database_url": database_url,
+            "base_url": live_server,
+            "instance_path": str(tmp_path / "instance"),
+            "demo_enabled": True,
+            "outbox_embedded_worker": False,
+        }
+    )
+    yield app
+    app.extensions["leerpaspoort.engine"].dispose()
+
+
+def install_in_demo(demo_app, example: str) -> int:
+    """Put an example package in the demo platform's library; returns the package id."""
+    from sqlalchemy import select
+
+    from lti_tool.db import session_scope
+    from lti_tool.lti.models import Platform
+    from tests.support.examples import example_package, install_package
+
+    with session_scope(demo_app) as session:
+        demo = session.scalars(select(Platform)).one()
+        instance = demo_app.extensions["leerpaspoort.settings"].instance_path
+        return install_package(session, instance, demo.id, example_package(example)).id

@@ -4,53 +4,20 @@ Terminated, returnURL), the course satisfied, formal evidence and the course gra
 
 from __future__ import annotations
 
-import importlib.util
-import io
 import json
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+from tests.browser.conftest import install_in_demo
+
 SATISFIED = "https://w3id.org/xapi/adl/verbs/satisfied"
 
 
 @pytest.fixture
-def demo_app(live_server, database_url, tmp_path):
-    """A second handle on the live server's database and files (same settings)."""
-    from lti_tool import create_app
-
-    app = create_app(
-        {
-            "env": "test",
-            "database_url": database_url,
-            "base_url": live_server,
-            "instance_path": str(tmp_path / "instance"),
-            "demo_enabled": True,
-            "outbox_embedded_worker": False,
-        }
-    )
-    yield app
-    app.extensions["leerpaspoort.engine"].dispose()
-
-
-@pytest.fixture
 def course_id(demo_app) -> int:
-    from lti_tool.db import session_scope
-    from lti_tool.lti.models import Platform
-    from lti_tool.modules.services import content_store_for, importing_package
-
-    spec = importlib.util.spec_from_file_location("example_build", EXAMPLES / "build.py")
-    builder = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(builder)
-    with session_scope(demo_app) as session:
-        demo = session.scalars(select(Platform)).one()
-        store = content_store_for(demo_app.extensions["leerpaspoort.settings"].instance_path)
-        with importing_package(session, store, io.BytesIO(builder.build_package("cmi5-course")), platform_id=demo.id) as package:
-            session.commit()
-            return package.id
+    return install_in_demo(demo_app, "cmi5-course")
 
 
 def _satisfied_objects(demo_app) -> list[str]:

@@ -5,13 +5,11 @@ formal evidence and the course grade."""
 from __future__ import annotations
 
 import base64
-import importlib.util
 import io
 import json
 import re
 import uuid
 import zipfile
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -23,10 +21,10 @@ from lti_tool.modules.models import Cmi5Session, ModulePackage, ModuleUnit
 from lti_tool.modules.services import content_store_for, importing_package
 from lti_tool.outbox.models import OutboxMessage
 from lti_tool.portfolio.models import Evidence
+from tests.support.examples import EXAMPLES, example_package
 from tests.support.platform import TestPlatform
 from xapi.models import CredentialRecord, Statement
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 LINKED = "launch-learner-deep-linked-link"
 PUBLISHER_COURSE = "https://leerpaspoort.example/cmi5/klantgesprekken"
 READ_AU = PUBLISHER_COURSE + "/lezen"
@@ -39,20 +37,13 @@ CMI5_CATEGORY = "https://w3id.org/xapi/cmi5/context/categories/cmi5"
 MOVEON_CATEGORY = "https://w3id.org/xapi/cmi5/context/categories/moveon"
 
 
-def _builder():
-    spec = importlib.util.spec_from_file_location("example_build", EXAMPLES / "build.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 STRUCTURE = (EXAMPLES / "cmi5-course" / "cmi5.xml").read_text(encoding="utf-8")
 
 
 def _course_with(structure: str) -> bytes:
     """The example course with another course structure (cmi5.xml)."""
     rebuilt = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(_builder().build_package("cmi5-course"))) as source, zipfile.ZipFile(rebuilt, "w") as target:
+    with zipfile.ZipFile(io.BytesIO(example_package("cmi5-course"))) as source, zipfile.ZipFile(rebuilt, "w") as target:
         for item in source.infolist():
             target.writestr(item, structure if item.filename == "cmi5.xml" else source.read(item))
     return rebuilt.getvalue()
@@ -60,7 +51,7 @@ def _course_with(structure: str) -> bytes:
 
 def _import(app, db, platform_id: int, data: bytes | None = None) -> ModulePackage:
     store = content_store_for(app.extensions["leerpaspoort.settings"].instance_path)
-    archive = io.BytesIO(data if data is not None else _builder().build_package("cmi5-course"))
+    archive = io.BytesIO(data if data is not None else example_package("cmi5-course"))
     with importing_package(db, store, archive, platform_id=platform_id) as package:
         db.commit()
     return package
@@ -194,7 +185,7 @@ def test_import_generates_lms_ids_that_differ_from_the_publishers(db, package):
 
 
 def test_tin_can_units_keep_the_publishers_id(app, db, tenant):
-    package = _import(app, db, tenant.id, _builder().build_package("tincan-module"))
+    package = _import(app, db, tenant.id, example_package("tincan-module"))
     assert package.units[0].lms_activity_id == package.units[0].activity_id
     assert package.lms_course_id == ""
 

@@ -3,12 +3,8 @@ formal evidence, and the grade queued for the course's line item."""
 
 from __future__ import annotations
 
-import base64
-import importlib.util
-import io
 import json
 import uuid
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -17,29 +13,19 @@ from sqlalchemy import select
 from lti_tool.lti.claims import CUSTOM
 from lti_tool.lti.models import Platform
 from lti_tool.modules.models import ModulePackage, ModuleRegistration
-from lti_tool.modules.services import content_store_for, importing_package
 from lti_tool.outbox.models import OutboxMessage
 from lti_tool.portfolio.models import Evidence
+from tests.support.examples import example_package, install_package
 from tests.support.platform import TestPlatform
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 LINKED = "launch-learner-deep-linked-link"
 ACTIVITY = "https://leerpaspoort.example/modules/veilig-werken-op-hoogte"
 LINE_ITEM = "http://127.0.0.1:8080/mod/lti/services.php/2/lineitems/7/lineitem?type_id=3"
 
 
-def _example_zip() -> io.BytesIO:
-    spec = importlib.util.spec_from_file_location("example_build", EXAMPLES / "build.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return io.BytesIO(module.build_package("tincan-module"))
-
-
 def _import(app, db, platform_id: int) -> ModulePackage:
-    store = content_store_for(app.extensions["leerpaspoort.settings"].instance_path)
-    with importing_package(db, store, _example_zip(), platform_id=platform_id) as package:
-        db.commit()
-    return package
+    instance = app.extensions["leerpaspoort.settings"].instance_path
+    return install_package(db, instance, platform_id, example_package("tincan-module"))
 
 
 @pytest.fixture

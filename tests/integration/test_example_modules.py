@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import subprocess
 from pathlib import Path
@@ -12,15 +11,8 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from lti_tool.modules.models import ModulePackage, ModuleUnit
+from tests.support.examples import EXAMPLES, example_package
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-
-
-def _builder():
-    spec = importlib.util.spec_from_file_location("example_build", EXAMPLES / "build.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture
@@ -33,7 +25,7 @@ def _import(tmp_path: Path, name: str):
     from lti_tool.cli import main
 
     archive = tmp_path / f"{name}.zip"
-    archive.write_bytes(_builder().build_package(name))
+    archive.write_bytes(example_package(name))
     return CliRunner().invoke(main, ["modules", "import", str(archive)])
 
 
@@ -61,7 +53,7 @@ def test_every_page_of_an_example_finds_its_scripts_and_styles(name):
     import re
     import zipfile
 
-    archive = zipfile.ZipFile(io.BytesIO(_builder().build_package(name)))
+    archive = zipfile.ZipFile(io.BytesIO(example_package(name)))
     names = set(archive.namelist())
     pages = [n for n in names if n.endswith(".html")]
     assert pages
