@@ -47,22 +47,21 @@ def test_the_person_can_switch_language_after_the_launch(launcher, client):
 
 
 @pytest.fixture
-def dutch_default(settings_overrides):
-    return {**settings_overrides, "default_locale": "nl", "demo_enabled": True}
+def dutch_app(settings_overrides):
+    """The application as configured out of the box: Dutch unless someone asks otherwise."""
+    from lti_tool import create_app
+
+    app = create_app({**settings_overrides, "default_locale": "nl", "demo_enabled": True})
+    yield app
+    app.extensions["leerpaspoort.engine"].dispose()
 
 
 @pytest.mark.parametrize("path", ["/", "/lti/config", "/demo"])
-def test_pages_without_a_launch_default_to_dutch(path, dutch_default):
-    from lti_tool import create_app
-
-    app = create_app(dutch_default)
-    page = app.test_client().get(path, follow_redirects=True).get_data(as_text=True)
+def test_pages_without_a_launch_default_to_dutch(path, dutch_app):
+    page = dutch_app.test_client().get(path, follow_redirects=True).get_data(as_text=True)
     assert '<html lang="nl"' in page
 
 
-def test_a_browser_asking_for_english_gets_english(dutch_default):
-    from lti_tool import create_app
-
-    app = create_app(dutch_default)
-    page = app.test_client().get("/", headers={"Accept-Language": "en-GB,en;q=0.8"}).get_data(as_text=True)
+def test_a_browser_asking_for_english_gets_english(dutch_app):
+    page = dutch_app.test_client().get("/", headers={"Accept-Language": "en-GB,en;q=0.8"}).get_data(as_text=True)
     assert '<html lang="en"' in page
