@@ -20,6 +20,7 @@ from xapi.errors import (
     PayloadTooLargeError,
     StatementRejectedError,
 )
+from xapi.guards import check_statements
 from xapi.multipart import MultipartError, boundary_of, build_multipart, parse_multipart
 from xapi.statement_activities import canonical_definitions
 from xapi.statement_format import activity_ids, to_canonical, to_ids
@@ -117,6 +118,7 @@ def _check_write_limits(credential: Credential, statements: list[dict]) -> None:
 def _store(credential: Credential, statements: list[dict], parts: list) -> list[str]:
     """Store and commit; tell the application afterwards. Returns the ids in request order."""
     _check_write_limits(credential, statements)
+    check_statements(request_session(), credential, statements)  # profile rules (cmi5) before any write
     contents = match_parts(statements, parts)
     writer = Writer(
         tenant_id=credential.tenant_id,
