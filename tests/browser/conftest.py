@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
+
+from tests.support.live_server import serve_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -25,36 +25,8 @@ SCREENSHOTS = Path(__file__).resolve().parent.parent.parent / "test-output" / "s
 @pytest.fixture
 def live_server(database_url, tmp_path):
     """Serve a fresh, migrated instance with the demo platform on a free port of 127.0.0.1."""
-    from lti_tool import create_app
-    from lti_tool.db import session_scope
-    from lti_tool.demo.services import ensure_demo_platform
-    from lti_tool.lti.keys import ensure_signing_key
-
-    holder = {}
-    # Bind first: the app's base URL (and the demo's issuer) must carry the chosen port.
-    server = make_server("127.0.0.1", 0, lambda environ, start: holder["app"](environ, start), threaded=True)
-    base_url = f"http://127.0.0.1:{server.server_port}"
-    app = create_app(
-        {
-            "env": "test",
-            "database_url": database_url,
-            "base_url": base_url,
-            "instance_path": str(tmp_path / "instance"),
-            "demo_enabled": True,
-            "outbox_embedded_worker": False,
-        }
-    )
-    with session_scope(app) as session:
-        ensure_signing_key(session)
-        ensure_demo_platform(session, app.extensions["leerpaspoort.settings"])
-    holder["app"] = app
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield base_url
-    server.shutdown()
-    server.server_close()
-    thread.join()
-    app.extensions["leerpaspoort.engine"].dispose()
+    with serve_app(database_url, tmp_path / "instance") as served:
+        yield served.base_url
 
 
 @pytest.fixture(scope="session")

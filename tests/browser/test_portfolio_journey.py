@@ -5,13 +5,13 @@ showcase link and open it logged out."""
 from __future__ import annotations
 
 import re
-import threading
 from datetime import date
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
-from werkzeug.serving import make_server
+
+from tests.support.live_server import serve_app
 
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
@@ -22,35 +22,8 @@ PNG = (
 @pytest.fixture
 def journey(database_url, tmp_path):
     """The app with the demo platform on a free port of 127.0.0.1; yields (base_url, app)."""
-    from lti_tool import create_app
-    from lti_tool.db import session_scope
-    from lti_tool.demo.services import ensure_demo_platform
-    from lti_tool.lti.keys import ensure_signing_key
-
-    holder = {}
-    server = make_server("127.0.0.1", 0, lambda environ, start: holder["app"](environ, start), threaded=True)
-    base_url = f"http://127.0.0.1:{server.server_port}"
-    app = create_app(
-        {
-            "env": "test",
-            "database_url": database_url,
-            "base_url": base_url,
-            "instance_path": str(tmp_path / "instance"),
-            "demo_enabled": True,
-            "outbox_embedded_worker": False,
-        }
-    )
-    with session_scope(app) as session:
-        ensure_signing_key(session)
-        ensure_demo_platform(session, app.extensions["leerpaspoort.settings"])
-    holder["app"] = app
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield base_url, app
-    server.shutdown()
-    server.server_close()
-    thread.join()
-    app.extensions["leerpaspoort.engine"].dispose()
+    with serve_app(database_url, tmp_path / "instance") as served:
+        yield served.base_url, served.app
 
 
 def _add_evidence_for_sam(app) -> None:

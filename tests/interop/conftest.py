@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
 import pytest
 import requests
-from werkzeug.serving import make_server
 
 from tests.support.independent_platform import IndependentPlatform, PlannedLaunch, form_fields
+from tests.support.live_server import serve_app
 
 
 @dataclass
@@ -27,35 +26,8 @@ class ServedTool:
 @pytest.fixture
 def tool(database_url, tmp_path):
     """The tool on a real HTTP server: lti1p3platform fetches our key set over HTTP."""
-    from lti_tool import create_app
-    from lti_tool.db import session_scope
-    from lti_tool.lti.keys import ensure_signing_key
-
-    holder = {}
-    # Bind first: the tool's base URL must carry the chosen port.
-    server = make_server("127.0.0.1", 0, lambda environ, start: holder["app"](environ, start), threaded=True)
-    base_url = f"http://127.0.0.1:{server.server_port}"
-    app = create_app(
-        {
-            "env": "test",
-            "database_url": database_url,
-            "base_url": base_url,
-            "instance_path": str(tmp_path / "instance"),
-            "demo_enabled": False,
-            "outbox_embedded_worker": False,
-            "default_locale": "en",
-        }
-    )
-    with session_scope(app) as session:
-        ensure_signing_key(session)
-    holder["app"] = app
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield ServedTool(base_url, app)
-    server.shutdown()
-    server.server_close()
-    thread.join()
-    app.extensions["leerpaspoort.engine"].dispose()
+    with serve_app(database_url, tmp_path / "instance", demo_enabled=False, default_locale="en") as served:
+        yield ServedTool(served.base_url, served.app)
 
 
 @pytest.fixture

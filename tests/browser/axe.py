@@ -1,0 +1,58 @@
+"""axe-core in the browser tests: inject the npm package into a page or frame and report violations."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+AXE_SCRIPT = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+# WCAG 2.0 and 2.1, levels A and AA: what the issue (and EN 301 549) asks for.
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+BLOCKING_IMPACTS = frozenset({"serious", "critical"})
+
+
+def require_axe() -> Path:
+    """Return axe.min.js; skip without it, unless CI demands the node-based tests."""
+    if AXE_SCRIPT.exists():
+        return AXE_SCRIPT
+    message = f"{AXE_SCRIPT} is missing: run `npm ci` in tests/browser"
+    if os.environ.get("LEERPASPOORT_REQUIRE_NODE_TESTS"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def axe_violations(target) -> list[dict]:
+    """Run axe (WCAG 2.1 A/AA) on a Playwright Page or Frame and return its violations."""
+    script = require_axe()
+    if not target.evaluate("() => typeof window.axe !== 'undefined'"):
+        target.add_script_tag(path=str(script))
+    return target.evaluate(
+        """tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})
+                .then(results => results.violations.map(v => ({
+                    id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+                    targets: v.nodes.map(n => n.target.join(' ')),
+                })))""",
+        WCAG_TAGS,
+    )
+
+
+def blocking(violations: list[dict]) -> list[dict]:
+    """Keep the serious and critical violations: the ones that must fail a test."""
+    return [violation for violation in violations if violation["impact"] in BLOCKING_IMPACTS]
+
+
+def describe(violations: list[dict]) -> str:
+    """One line per violation: rule, impact, the elements it found, and where to read about it."""
+    return "\n".join(
+        f"  {v['id']} ({v['impact']}): {v['help']} at {', '.join(v['targets'][:5])}"
+        f"{' …' if len(v['targets']) > 5 else ''} — {v['helpUrl']}"
+        for v in violations
+    )
+
+
+def assert_accessible(target, where: str) -> None:
+    """Fail, listing each serious or critical axe violation, when the page or frame has any."""
+    found = blocking(axe_violations(target))
+    assert not found, f"axe found serious/critical WCAG 2.1 A/AA violations on {where}:\n{describe(found)}"
