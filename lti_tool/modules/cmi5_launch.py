@@ -25,6 +25,8 @@ from lti_tool.formal_evidence.learners import issued_actor
 from lti_tool.lti.models import Platform
 from lti_tool.modules.cmi5_statements import (
     LAUNCH_DATA,
+    LAUNCH_MODES,
+    NORMAL,
     abandoned_statement,
     launch_data,
     launched_statement,
@@ -109,8 +111,14 @@ def _abandon_open_sessions(
     return statements
 
 
-def start_au(session: Session, *, base_url: str, user: User, link: ResourceLink, unit_id: int) -> Launch:
-    """Everything before the redirect; the caller commits, then calls xapi.hooks.notify_stored."""
+def start_au(
+    session: Session, *, base_url: str, user: User, link: ResourceLink, unit_id: int, launch_mode: str = NORMAL
+) -> Launch:
+    """Everything before the redirect; the caller commits, then calls xapi.hooks.notify_stored.
+
+    Browse and Review (cmi5 10) let a learner look around without recording completion."""
+    if launch_mode not in LAUNCH_MODES:
+        raise ValueError(f"unknown cmi5 launchMode {launch_mode!r}")
     package = cmi5_package_for_link(session, link)
     unit = next((u for u in package.units if u.id == unit_id), None)
     if unit is None:
@@ -143,6 +151,7 @@ def start_au(session: Session, *, base_url: str, user: User, link: ResourceLink,
             session_id=session_id,
             launch_url=launch_url,
             now=now,
+            launch_mode=launch_mode,
         )
     )
     writer = Writer(tenant_id=platform.id, authority=lms_authority(base_url), credential_id=None, may_define=True)
@@ -157,7 +166,13 @@ def start_au(session: Session, *, base_url: str, user: User, link: ResourceLink,
             registration=registration.registration,
         ),
         LAUNCH_DATA,
-        launch_data(package=package, unit=unit, session_id=session_id, return_url=return_url(base_url, link)),
+        launch_data(
+            package=package,
+            unit=unit,
+            session_id=session_id,
+            return_url=return_url(base_url, link),
+            launch_mode=launch_mode,
+        ),
         "application/json",
         Preconditions(),
         now=now,

@@ -17,8 +17,10 @@ FAILED = "http://adlnet.gov/expapi/verbs/failed"
 TERMINATED = "http://adlnet.gov/expapi/verbs/terminated"
 ABANDONED = "https://w3id.org/xapi/adl/verbs/abandoned"
 SATISFIED = "https://w3id.org/xapi/adl/verbs/satisfied"
+WAIVED = "https://w3id.org/xapi/adl/verbs/waived"
 
 CMI5_CATEGORY = "https://w3id.org/xapi/cmi5/context/categories/cmi5"
+MOVEON_CATEGORY = "https://w3id.org/xapi/cmi5/context/categories/moveon"
 EXTENSION = "https://w3id.org/xapi/cmi5/context/extensions/"
 SESSION_ID = EXTENSION + "sessionid"
 LAUNCH_MODE = EXTENSION + "launchmode"
@@ -31,6 +33,7 @@ COURSE_TYPE = "https://w3id.org/xapi/cmi5/activitytype/course"
 
 LAUNCH_DATA = "LMS.LaunchData"
 NORMAL = "Normal"
+LAUNCH_MODES = (NORMAL, "Browse", "Review")  # cmi5 10, launchMode
 
 
 def lms_authority(base_url: str) -> dict[str, Any]:
@@ -59,10 +62,17 @@ def _unit_object(unit: ModuleUnit) -> dict[str, Any]:
 
 
 def launched_statement(
-    *, actor: dict, unit: ModuleUnit, registration: str, session_id: str, launch_url: str, now: datetime
+    *,
+    actor: dict,
+    unit: ModuleUnit,
+    registration: str,
+    session_id: str,
+    launch_url: str,
+    now: datetime,
+    launch_mode: str = NORMAL,
 ) -> dict[str, Any]:
     """cmi5 9.3.1 / 9.6.3: Launched, with what the AU was launched with as context extensions."""
-    extensions: dict[str, Any] = {LAUNCH_MODE: NORMAL, LAUNCH_URL: launch_url, MOVE_ON: unit.move_on}
+    extensions: dict[str, Any] = {LAUNCH_MODE: launch_mode, LAUNCH_URL: launch_url, MOVE_ON: unit.move_on}
     if unit.launch_parameters:
         extensions[LAUNCH_PARAMETERS] = unit.launch_parameters
     if unit.mastery_score is not None:
@@ -117,14 +127,16 @@ def satisfied_statement(
     }
 
 
-def launch_data(*, package: ModulePackage, unit: ModuleUnit, session_id: str, return_url: str) -> bytes:
+def launch_data(
+    *, package: ModulePackage, unit: ModuleUnit, session_id: str, return_url: str, launch_mode: str = NORMAL
+) -> bytes:
     """cmi5 10: the LMS.LaunchData state document the AU reads before anything else."""
     document: dict[str, Any] = {
         "contextTemplate": {
             "contextActivities": {"grouping": [{"id": unit.activity_id}]},
             "extensions": {SESSION_ID: session_id},
         },
-        "launchMode": NORMAL,
+        "launchMode": launch_mode,
         "moveOn": unit.move_on,
         "returnURL": return_url,
     }

@@ -12,7 +12,7 @@ from lti_tool.db import get_session
 from lti_tool.errors import NotFoundError
 from lti_tool.formal_evidence.learners import issued_actor
 from lti_tool.lti.models import Platform
-from lti_tool.modules import cmi5_tracking
+from lti_tool.modules import cmi5_guard, cmi5_tracking
 from lti_tool.modules.cmi5_launch import cmi5_package_for_link, redeem_fetch, start_au
 from lti_tool.modules.cmi5_progress import au_status, package_activity_ids, verbs_by_activity
 from lti_tool.modules.cmi5_statements import SATISFIED
@@ -28,6 +28,7 @@ MAX_TOKEN_LENGTH = 128
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     cmi5_tracking.init_app(app)
+    cmi5_guard.init_app(app)
 
 
 def _link(link_id: int) -> ResourceLink:

@@ -127,12 +127,14 @@ def _launch_data(client, params, auth) -> dict:
     return json.loads(response.get_data())
 
 
-def _send(client, params, auth, launch_data, verb: str, result=None, move_on=False):
+def _send(client, params, auth, launch_data, verb: str, result=None, move_on=False, mastery=None):
     """An AU statement, built as cmi5 9.6 requires from the LMS's context template."""
     context = json.loads(json.dumps(launch_data["contextTemplate"]))
     context["registration"] = params["registration"]
     categories = [{"id": CMI5_CATEGORY}] + ([{"id": MOVEON_CATEGORY}] if move_on else [])
     context["contextActivities"]["category"] = categories
+    if mastery is not None:
+        context["extensions"][EXT + "masteryscore"] = mastery
     statement = {
         "actor": json.loads(params["actor"]),
         "verb": {"id": VERBS + verb, "display": {"en-US": verb}},
@@ -170,7 +172,18 @@ class _AU:
         self.launch_data = _launch_data(client, self.params, self.auth)
 
     def send(self, verb, result=None, move_on=False):
-        return _send(self.client, self.params, self.auth, self.launch_data, verb, result, move_on)
+        """Send a statement; what cmi5 requires of it and the test leaves out is filled in
+        (result.duration, cmi5 9.5.4.1; the masteryscore extension, cmi5 9.6.3.2)."""
+        result = dict(result or {})
+        if verb in ("terminated", "completed", "passed", "failed"):
+            result.setdefault("duration", "PT1M")
+        mastery = self.launch_data.get("masteryScore") if verb in ("passed", "failed") else None
+        return _send(self.client, self.params, self.auth, self.launch_data, verb, result, move_on, mastery)
+
+    def started(self):
+        """The AU's first statement, Initialized (cmi5 9.3.2); returns the session for chaining."""
+        assert self.send("initialized").status_code == 204
+        return self
 
 
 # --- ids --------------------------------------------------------------------------------------
@@ -380,7 +393,7 @@ def test_a_new_launch_abandons_a_session_that_never_terminated(launcher, client,
     assert first.send("completed", {"completion": True}, move_on=True).status_code == 401
     assert second.send("initialized").status_code == 204
     # A terminated session is not abandoned by the next launch.
-    assert second.send("terminated").status_code == 204
+    assert second.send("terminated").status_code == 204  # with the result.duration cmi5 9.5.4.1 asks for
     _AU(client, course, read)
     assert len(_statements(db, ABANDONED)) == 1
 
@@ -395,22 +408,22 @@ def _satisfied_objects(db) -> list[str]:
 def test_satisfied_for_each_au_and_the_course_exactly_once(launcher, client, db, package):
     course = _open_course(launcher, client, package.id)
     read, quiz = _units(db, package)
-    reading = _AU(client, course, read)
-    reading.send("initialized")
+    reading = _AU(client, course, read).started()
     assert reading.send("completed", {"completion": True, "duration": "PT2M"}, move_on=True).status_code == 204
     assert _satisfied_objects(db) == [read.lms_activity_id]
-    reading.send("terminated")
+    assert reading.send("terminated").status_code == 204
 
-    quiz_session = _AU(client, course, quiz)
-    quiz_session.send("initialized")
-    assert quiz_session.send("failed", {"success": False, "score": {"scaled": 0.4}}, move_on=True).status_code == 204
+    failing = _AU(client, course, quiz).started()
+    assert failing.send("failed", {"success": False, "score": {"scaled": 0.4}}, move_on=True).status_code == 204
     assert _satisfied_objects(db) == [read.lms_activity_id]  # a failed test does not move on
+    assert failing.send("terminated").status_code == 204
+    quiz_session = _AU(client, course, quiz).started()
     assert quiz_session.send("passed", {"success": True, "score": {"scaled": 0.8}}, move_on=True).status_code == 204
     assert _satisfied_objects(db) == [read.lms_activity_id, quiz.lms_activity_id, package.lms_course_id]
-    quiz_session.send("terminated")
-    # Satisfied again after more progress? No: once per registration.
-    again = _AU(client, course, read)
-    again.send("completed", {"completion": True}, move_on=True)
+    assert quiz_session.send("terminated").status_code == 204
+    # Satisfied again after another session? No: once per registration.
+    again = _AU(client, course, read).started()
+    assert again.send("terminated").status_code == 204
     assert len(_satisfied_objects(db)) == 3
 
     course_statement = _statements(db, SATISFIED)[-1]
@@ -424,10 +437,10 @@ def test_satisfied_for_each_au_and_the_course_exactly_once(launcher, client, db,
 def test_the_course_page_shows_the_status_of_each_au(launcher, client, db, package):
     course = _open_course(launcher, client, package.id)
     read, quiz = _units(db, package)
-    reading = _AU(client, course, read)
-    reading.send("completed", {"completion": True}, move_on=True)
-    quiz_session = _AU(client, course, quiz)
-    quiz_session.send("failed", {"success": False, "score": {"scaled": 0.2}}, move_on=True)
+    reading = _AU(client, course, read).started()
+    assert reading.send("completed", {"completion": True}, move_on=True).status_code == 204
+    quiz_session = _AU(client, course, quiz).started()
+    assert quiz_session.send("failed", {"success": False, "score": {"scaled": 0.2}}, move_on=True).status_code == 204
     page = client.get(course).get_data(as_text=True)
     statuses = re.findall(r'data-testid="cmi5-unit-status">([^<]+)<', page)
     assert statuses == ["Completed", "Failed"]
@@ -438,8 +451,8 @@ def test_the_course_page_shows_the_status_of_each_au(launcher, client, db, packa
 def test_the_course_outcome_becomes_evidence_and_one_course_grade(launcher, client, db, package):
     course = _open_course(launcher, client, package.id)
     read, quiz = _units(db, package)
-    _AU(client, course, read).send("completed", {"completion": True}, move_on=True)
-    _AU(client, course, quiz).send("passed", {"success": True, "score": {"scaled": 0.9}}, move_on=True)
+    assert _AU(client, course, read).started().send("completed", {"completion": True}, move_on=True).status_code == 204
+    assert _AU(client, course, quiz).started().send("passed", {"success": True, "score": {"scaled": 0.9}}, move_on=True).status_code == 204
     db.expire_all()
     evidence = {e.activity_id: e for e in db.scalars(select(Evidence).where(Evidence.source == "xapi"))}
     assert set(evidence) == {read.lms_activity_id, quiz.lms_activity_id, package.lms_course_id}
@@ -465,8 +478,8 @@ def test_block_satisfied_when_all_its_aus_are(app, launcher, client, db, tenant)
     assert len(package.blocks) == 1
     course = _open_course(launcher, client, package.id)
     read, quiz = _units(db, package)
-    _AU(client, course, read).send("completed", {"completion": True}, move_on=True)
-    _AU(client, course, quiz).send("passed", {"success": True, "score": {"scaled": 1.0}}, move_on=True)
+    assert _AU(client, course, read).started().send("completed", {"completion": True}, move_on=True).status_code == 204
+    assert _AU(client, course, quiz).started().send("passed", {"success": True, "score": {"scaled": 1.0}}, move_on=True).status_code == 204
     block_id = package.blocks[0].lms_block_id
     assert _satisfied_objects(db) == [read.lms_activity_id, quiz.lms_activity_id, block_id, package.lms_course_id]
     block_statement = _statements(db, SATISFIED)[2]
