@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 
@@ -31,3 +34,30 @@ def notify_stored(tenant_id: int, statement_ids: list[str], voided_ids: list[str
             callback(tenant_id, list(statement_ids), list(voided_ids))
         except Exception:
             log.exception("A statements-stored callback failed (tenant %s, %d statements)", tenant_id, len(statement_ids))
+
+
+# --- inside the storing transaction ------------------------------------------------------------
+# For work that must commit or fail together with the statements (an outbox row that forwards
+# them, say): a callback here runs in the caller's session before the commit, and an exception
+# it raises undoes the whole store.
+StoringCallback = Callable[["Session", int, list[str]], None]
+_storing_callbacks: list[StoringCallback] = []
+
+
+def on_statements_storing(callback: StoringCallback) -> StoringCallback:
+    """Register `callback(session, tenant_id, statement_ids)`, run in the transaction that stores them."""
+    if callback not in _storing_callbacks:
+        _storing_callbacks.append(callback)
+    return callback
+
+
+def remove_storing_callback(callback: StoringCallback) -> None:
+    """Unregister an in-transaction callback."""
+    if callback in _storing_callbacks:
+        _storing_callbacks.remove(callback)
+
+
+def notify_storing(session: "Session", tenant_id: int, statement_ids: list[str]) -> None:
+    """Call every in-transaction callback with the ids stored now; failures propagate (nothing is stored)."""
+    for callback in list(_storing_callbacks):
+        callback(session, tenant_id, list(statement_ids))

@@ -17,6 +17,7 @@ from sqlalchemy import insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from xapi import hooks
 from xapi.errors import ConflictError, StatementRejectedError
 from xapi.models import Statement, StatementFilter
 from xapi.statement_activities import record_definitions
@@ -84,12 +85,15 @@ def store_statements(
     ids = [(statement.get("id") or str(uuid.uuid4())) for statement in statements]
     for attempt in (1, 2):
         try:
-            return _store(session, writer, statements, ids, version=version, now=now)
+            result = _store(session, writer, statements, ids, version=version, now=now)
+            break
         except IntegrityError:
             session.rollback()
             if attempt == 2:
                 raise
-    raise AssertionError("unreachable")
+    if result.stored_ids:
+        hooks.notify_storing(session, writer.tenant_id, result.stored_ids)
+    return result
 
 
 def _store(session, writer: Writer, statements: list[dict], ids: list[str], *, version: str, now: datetime) -> StoreResult:
