@@ -62,7 +62,7 @@ class SessionFacts:
 
     session_id: str
     au_id: str  # the LMS-generated activity id of the AU (cmi5 8.1 activityId)
-    lms_id_prefix: str  # every id the LMS generated for this course starts with it
+    lms_id_prefix: str  # the course's LMS-generated ids are this plus "course", "block:<n>", "au:<n>"
     mastery_score: float | None = None
     launch_mode: str = NORMAL
     ended_by: str | None = None  # "Terminated" or "Abandoned" once the session is over
@@ -232,8 +232,17 @@ def _is_cmi5_defined(facts: SessionFacts, statement: dict, verb: str, categories
         return True
     object_id = (statement.get("object") or {}).get("id")
     return verb in CMI5_VERBS and isinstance(object_id, str) and (
-        object_id == facts.au_id or object_id.startswith(facts.lms_id_prefix)
+        object_id == facts.au_id or _is_lms_generated(facts.lms_id_prefix, object_id)
     )
+
+
+def _is_lms_generated(prefix: str, object_id: str) -> bool:
+    """The course, a block or an AU of this course as the LMS names them (lti_tool.modules.cmi5_ids)."""
+    if not object_id.startswith(prefix):
+        return False
+    rest = object_id[len(prefix) :]
+    kind, _, position = rest.partition(":")
+    return rest == "course" or (kind in ("block", "au") and position.isdigit())
 
 
 def _category_ids(context: dict) -> set[str]:
