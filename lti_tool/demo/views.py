@@ -9,10 +9,13 @@ from sqlalchemy.exc import IntegrityError
 
 from lti_tool import current_settings
 from lti_tool.db import get_session
-from lti_tool.demo import services
-from lti_tool.demo.models import DemoPlatform
-from lti_tool.demo.services import DemoError, DemoServiceError
+from lti_tool.demo import ags, deep_linking, gradebook, nrps, oauth, people, registration
+from lti_tool.demo import auth as demo_auth
+from lti_tool.demo import course as course_page
+from lti_tool.demo.errors import DemoError, DemoServiceError
+from lti_tool.demo.models import DEEP_LINKING, DemoPlatform
 from lti_tool.errors import NotFoundError
+from lti_tool.lti import claims
 from lti_tool.security import csrf
 
 bp = Blueprint("demo", __name__, url_prefix="/demo")
@@ -40,7 +43,7 @@ def demo_error(exc: DemoError):
 
 
 def _demo() -> DemoPlatform:
-    demo = services.find_demo_platform(get_session(), current_settings().url("/demo"))
+    demo = registration.find_demo_platform(get_session(), current_settings().url("/demo"))
     if demo is None:
         raise NotFoundError(_("The demo platform is not set up yet: open the demo course page first."))
     return demo
@@ -62,15 +65,15 @@ def course():
     settings = current_settings()
     db = get_session()
     try:
-        demo = services.ensure_demo_platform(db, settings)
+        demo = registration.ensure_demo_platform(db, settings)
         db.commit()
     except IntegrityError:
         # Another worker created it at the same moment: use theirs.
         db.rollback()
         demo = _demo()
-    items = services.course_items(db, demo)
-    built_in = services.built_in_item(db, demo)
-    people = services.PEOPLE_BY_KEY
+    items = course_page.course_items(db, demo)
+    built_in = course_page.built_in_item(db, demo)
+    by_key = people.PEOPLE_BY_KEY
     common = {
         "locale": str(get_locale() or settings.default_locale),
         "secret": settings.secret_key,
@@ -78,33 +81,33 @@ def course():
         "launch_url": settings.url("/lti/launch"),
     }
     main_buttons = [
-        services.launch_button(demo, label=_("Launch as learner (Sam Student)"), person=people["learner"], message=services.RESOURCE, item=built_in, **common),
-        services.launch_button(demo, label=_("Launch as instructor (Terry Teacher)"), person=people["instructor"], message=services.RESOURCE, item=built_in, **common),
-        services.launch_button(demo, label=_("Launch as L&D administrator"), person=people["admin"], message=services.RESOURCE, item=built_in, **common),
+        course_page.launch_button(demo, label=_("Launch as learner (Sam Student)"), person=by_key["learner"], message=course_page.RESOURCE, item=built_in, **common),
+        course_page.launch_button(demo, label=_("Launch as instructor (Terry Teacher)"), person=by_key["instructor"], message=course_page.RESOURCE, item=built_in, **common),
+        course_page.launch_button(demo, label=_("Launch as L&D administrator"), person=by_key["admin"], message=course_page.RESOURCE, item=built_in, **common),
     ]
-    deep_link_button = services.launch_button(
-        demo, label=_("Add activity (deep linking)"), person=people["instructor"], message=services.DEEP_LINK, item=None, secondary=True, **common
+    deep_link_button = course_page.launch_button(
+        demo, label=_("Add activity (deep linking)"), person=by_key["instructor"], message=course_page.DEEP_LINK, item=None, secondary=True, **common
     )
     item_buttons = {
         item.id: [
-            services.launch_button(demo, label=_("Launch as learner"), person=people["learner"], message=services.RESOURCE, item=item, secondary=True, **common),
-            services.launch_button(demo, label=_("Launch as instructor"), person=people["instructor"], message=services.RESOURCE, item=item, secondary=True, **common),
+            course_page.launch_button(demo, label=_("Launch as learner"), person=by_key["learner"], message=course_page.RESOURCE, item=item, secondary=True, **common),
+            course_page.launch_button(demo, label=_("Launch as instructor"), person=by_key["instructor"], message=course_page.RESOURCE, item=item, secondary=True, **common),
         ]
         for item in items
-        if item.source == services.DEEP_LINKING
+        if item.source == DEEP_LINKING
     }
     return render_template(
         "demo/course.html",
         demo=demo,
-        context=services.DEMO_CONTEXT,
+        context=people.DEMO_CONTEXT,
         built_in=built_in,
         main_buttons=main_buttons,
         deep_link_button=deep_link_button,
-        items=[item for item in items if item.source == services.DEEP_LINKING],
+        items=[item for item in items if item.source == DEEP_LINKING],
         item_buttons=item_buttons,
-        gradebook=services.gradebook(db, demo),
-        shown_grade=services.shown_grade,
-        roster=[person for person in services.DEMO_PEOPLE if person.enrolled],
+        gradebook=gradebook.gradebook(db, demo),
+        shown_grade=gradebook.shown_grade,
+        roster=[person for person in people.DEMO_PEOPLE if person.enrolled],
     )
 
 
@@ -119,7 +122,7 @@ def auth():
     db = get_session()
     source = request.form if request.method == "POST" else request.args
     params = {key: value for key, value in source.items() if isinstance(value, str)}
-    answer = services.authorize(
+    answer = demo_auth.authorize(
         db,
         _demo(),
         params,
@@ -135,7 +138,7 @@ def auth():
 def token():
     db = get_session()
     form = {key: value for key, value in request.form.items() if isinstance(value, str)}
-    answer = services.issue_access_token(db, _demo(), form, token_url=current_settings().url("/demo/token"))
+    answer = oauth.issue_access_token(db, _demo(), form, token_url=current_settings().url("/demo/token"))
     db.commit()
     response = jsonify(answer)
     response.headers["Cache-Control"] = "no-store"
@@ -149,21 +152,21 @@ def line_items():
     demo = _demo()
     authorization = request.headers.get("Authorization")
     if request.method == "POST":
-        services.require_scope(db, demo, authorization, services.claims.SCOPE_LINEITEM)
-        item = services.create_line_item(db, demo, _payload())
+        oauth.require_scope(db, demo, authorization, claims.SCOPE_LINEITEM)
+        item = ags.create_line_item(db, demo, _payload())
         db.commit()
-        return _json(services.line_item_json(item, settings.base_url), services.LINEITEM_MEDIA_TYPE, 201)
-    services.require_scope(
-        db, demo, authorization, services.claims.SCOPE_LINEITEM, services.claims.SCOPE_LINEITEM_READONLY
+        return _json(ags.line_item_json(item, settings.base_url), ags.LINEITEM_MEDIA_TYPE, 201)
+    oauth.require_scope(
+        db, demo, authorization, claims.SCOPE_LINEITEM, claims.SCOPE_LINEITEM_READONLY
     )
-    found = services.list_line_items(
+    found = ags.list_line_items(
         db,
         demo,
         resource_link_id=request.args.get("resource_link_id"),
         resource_id=request.args.get("resource_id"),
         tag=request.args.get("tag"),
     )
-    return _json([services.line_item_json(i, settings.base_url) for i in found], services.LINEITEMS_MEDIA_TYPE)
+    return _json([ags.line_item_json(i, settings.base_url) for i in found], ags.LINEITEMS_MEDIA_TYPE)
 
 
 @bp.route("/ags/lineitems/<int:line_item_id>/lineitem", methods=["GET", "PUT", "DELETE"])
@@ -173,27 +176,27 @@ def line_item(line_item_id: int):
     demo = _demo()
     authorization = request.headers.get("Authorization")
     if request.method == "GET":
-        services.require_scope(
-            db, demo, authorization, services.claims.SCOPE_LINEITEM, services.claims.SCOPE_LINEITEM_READONLY
+        oauth.require_scope(
+            db, demo, authorization, claims.SCOPE_LINEITEM, claims.SCOPE_LINEITEM_READONLY
         )
-        item = services.get_line_item(db, demo, line_item_id)
-        return _json(services.line_item_json(item, settings.base_url), services.LINEITEM_MEDIA_TYPE)
-    services.require_scope(db, demo, authorization, services.claims.SCOPE_LINEITEM)
+        item = ags.get_line_item(db, demo, line_item_id)
+        return _json(ags.line_item_json(item, settings.base_url), ags.LINEITEM_MEDIA_TYPE)
+    oauth.require_scope(db, demo, authorization, claims.SCOPE_LINEITEM)
     if request.method == "DELETE":
-        services.delete_line_item(db, demo, line_item_id)
+        ags.delete_line_item(db, demo, line_item_id)
         db.commit()
         return Response(status=204)
-    item = services.update_line_item(db, demo, line_item_id, _payload())
+    item = ags.update_line_item(db, demo, line_item_id, _payload())
     db.commit()
-    return _json(services.line_item_json(item, settings.base_url), services.LINEITEM_MEDIA_TYPE)
+    return _json(ags.line_item_json(item, settings.base_url), ags.LINEITEM_MEDIA_TYPE)
 
 
 @bp.route("/ags/lineitems/<int:line_item_id>/lineitem/scores", methods=["POST"])
 def scores(line_item_id: int):
     db = get_session()
     demo = _demo()
-    services.require_scope(db, demo, request.headers.get("Authorization"), services.claims.SCOPE_SCORE)
-    services.record_score(db, demo, line_item_id, _payload())
+    oauth.require_scope(db, demo, request.headers.get("Authorization"), claims.SCOPE_SCORE)
+    ags.record_score(db, demo, line_item_id, _payload())
     db.commit()
     return Response(status=204)
 
@@ -202,25 +205,25 @@ def scores(line_item_id: int):
 def results(line_item_id: int):
     db = get_session()
     demo = _demo()
-    services.require_scope(db, demo, request.headers.get("Authorization"), services.claims.SCOPE_RESULT_READONLY)
-    body = services.results_json(db, demo, line_item_id, current_settings().base_url, request.args.get("user_id"))
-    return _json(body, services.RESULTS_MEDIA_TYPE)
+    oauth.require_scope(db, demo, request.headers.get("Authorization"), claims.SCOPE_RESULT_READONLY)
+    body = ags.results_json(db, demo, line_item_id, current_settings().base_url, request.args.get("user_id"))
+    return _json(body, ags.RESULTS_MEDIA_TYPE)
 
 
 @bp.route("/nrps/memberships")
 def nrps_memberships():
     db = get_session()
     demo = _demo()
-    services.require_scope(db, demo, request.headers.get("Authorization"), services.claims.SCOPE_NRPS)
+    oauth.require_scope(db, demo, request.headers.get("Authorization"), claims.SCOPE_NRPS)
     limit = request.args.get("limit", type=int)
     offset = request.args.get("offset", default=0, type=int)
-    page = services.memberships(
+    page = nrps.memberships(
         current_settings().base_url,
         role=request.args.get("role"),
         limit=limit if limit and limit > 0 else None,
         offset=max(offset or 0, 0),
     )
-    response = _json(page.body, services.MEMBERSHIP_MEDIA_TYPE)
+    response = _json(page.body, nrps.MEMBERSHIP_MEDIA_TYPE)
     if page.next_url:
         # NRPS 2.0, 2.4.1: the next page is announced in a Link header.
         response.headers["Link"] = f'<{page.next_url}>; rel="next"'
@@ -230,6 +233,6 @@ def nrps_memberships():
 @bp.route("/deep-link-return", methods=["POST"])
 def deep_link_return():
     db = get_session()
-    created = services.accept_deep_link_response(db, _demo(), request.args.get("request"), request.form.get("JWT"))
+    created = deep_linking.accept_deep_link_response(db, _demo(), request.args.get("request"), request.form.get("JWT"))
     db.commit()
     return render_template("demo/deep_link_done.html", created=created)
