@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 
 from flask import Flask, current_app
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 import xapi
@@ -61,44 +61,53 @@ def _track_after_commit(tenant_id: int, statement_ids: list[str], voided_ids: li
         xapi.hooks.notify_stored(tenant_id, written, [])
 
 
+# One query covers a whole commit: the statements resource stores at most this many per request
+# (XAPI_MAX_STATEMENTS_PER_REQUEST); a bigger list (an import) is read in slices of it.
+IDS_PER_QUERY = 1000
+
+
 def track(session: Session, tenant_id: int, statement_ids: list[str], *, base_url: str) -> list[str]:
-    """Apply what new statements mean for cmi5 sessions; return the ids of Satisfied statements written."""
+    """Apply what new statements mean for cmi5 sessions; return the ids of Satisfied statements written.
+
+    One query finds the commit's statements that belong to cmi5 registrations, with their
+    registration; one more ends the sessions they terminated. Only the payloads that matter
+    (Terminated, and each registration's last statement for its session id) are parsed."""
     ids = sorted({i.lower() for i in statement_ids})
-    touched: dict[int, Touched] = {}
-    for start in range(0, len(ids), 500):
+    registrations: dict[int, ModuleRegistration] = {}
+    last_payload: dict[int, str] = {}
+    terminated: set[tuple[int, str]] = set()
+    for start in range(0, len(ids), IDS_PER_QUERY):
         rows = session.execute(
-            select(Statement.registration, Statement.verb_id, Statement.payload)
+            select(ModuleRegistration, Statement.verb_id, Statement.payload)
+            .join(
+                ModuleRegistration,
+                and_(
+                    ModuleRegistration.platform_id == Statement.tenant_id,
+                    ModuleRegistration.registration == Statement.registration,
+                ),
+            )
+            .join(ModulePackage, and_(ModulePackage.id == ModuleRegistration.package_id, ModulePackage.kind == "cmi5"))
             .where(
                 Statement.tenant_id == tenant_id,
-                Statement.statement_id.in_(ids[start : start + 500]),
-                Statement.registration.is_not(None),
+                Statement.statement_id.in_(ids[start : start + IDS_PER_QUERY]),
+                Statement.verb_id != SATISFIED,
             )
             .order_by(Statement.seq)
         ).all()
-        for registration_uuid, verb_id, payload in rows:
-            registration = _cmi5_registration(session, tenant_id, registration_uuid)
-            if registration is None or verb_id == SATISFIED:
-                continue
-            session_id = _session_id(json.loads(payload))
-            if verb_id == TERMINATED and session_id:
-                _terminate(session, registration, session_id)
-            touched[registration.id] = Touched(registration, session_id or "")
+        for registration, verb_id, payload in rows:
+            registrations[registration.id] = registration
+            last_payload[registration.id] = payload
+            if verb_id == TERMINATED:
+                session_id = _session_id(json.loads(payload))
+                if session_id:
+                    terminated.add((registration.id, session_id))
+    if terminated:
+        _terminate(session, terminated, registrations)
     written: list[str] = []
-    for item in touched.values():
+    for registration_id, registration in registrations.items():
+        item = Touched(registration, _session_id(json.loads(last_payload[registration_id])) or "")
         written.extend(_write_satisfied(session, item, base_url=base_url))
     return written
-
-
-def _cmi5_registration(session: Session, tenant_id: int, registration_uuid: str) -> ModuleRegistration | None:
-    return session.scalars(
-        select(ModuleRegistration)
-        .join(ModulePackage, ModulePackage.id == ModuleRegistration.package_id)
-        .where(
-            ModuleRegistration.platform_id == tenant_id,
-            ModuleRegistration.registration == registration_uuid.lower(),
-            ModulePackage.kind == "cmi5",
-        )
-    ).first()
 
 
 def _session_id(statement: dict) -> str | None:
@@ -107,16 +116,27 @@ def _session_id(statement: dict) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _terminate(session: Session, registration: ModuleRegistration, session_id: str) -> None:
-    """cmi5 9.3.7: after Terminated the session takes no statements: its credential is revoked."""
+def _terminate(
+    session: Session, terminated: set[tuple[int, str]], registrations: dict[int, ModuleRegistration]
+) -> None:
+    """cmi5 9.3.8: after Terminated the session takes no statements: its credential is revoked."""
     found = session.scalars(
-        select(Cmi5Session).where(Cmi5Session.id == session_id, Cmi5Session.registration_id == registration.id)
-    ).first()
-    if found is None or found.terminated_at is not None:
-        return
-    found.terminated_at = utcnow()
-    if found.credential_key:
-        revoke_credential(session, found.credential_key, registration.platform_id)
+        select(Cmi5Session).where(
+            Cmi5Session.id.in_({session_id for _, session_id in terminated}),
+            Cmi5Session.registration_id.in_({registration_id for registration_id, _ in terminated}),
+            Cmi5Session.terminated_at.is_(None),
+        )
+    ).all()
+    now = utcnow()
+    for cmi5_session in found:
+        # A session id only counts within the registration whose statement named it.
+        if (cmi5_session.registration_id, cmi5_session.id) not in terminated:
+            continue
+        cmi5_session.terminated_at = now
+        if cmi5_session.credential_key:
+            revoke_credential(
+                session, cmi5_session.credential_key, registrations[cmi5_session.registration_id].platform_id
+            )
 
 
 def _write_satisfied(session: Session, item: Touched, *, base_url: str) -> list[str]:
