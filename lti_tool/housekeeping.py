@@ -1,4 +1,4 @@
-"""Periodic clean-up the worker runs: expired logins, hand-off tickets and launch records."""
+"""Periodic clean-up the worker runs: expired logins, hand-off tickets, launch records and the trash."""
 
 from __future__ import annotations
 
@@ -24,9 +24,11 @@ DELIVERED_OUTBOX_TTL = timedelta(days=30)
 def run_housekeeping(session: Session, settings: Settings) -> dict[str, int]:
     """Delete what has outlived its use; return how many rows of each kind went."""
     from lti_tool.portfolio.evidence import housekeeping as evidence_housekeeping
+    from lti_tool.portfolio.reflections import purge_deleted_reflections
 
     return {
         **evidence_housekeeping(session, settings),
+        "reflections_purged": purge_deleted_reflections(session),
         "login_states": purge_expired_logins(session, settings.lti_login_state_ttl),
         "session_tickets": purge_expired_tickets(session, settings.lti_session_ticket_ttl),
         "launch_records": session.execute(

@@ -19,6 +19,7 @@ from lti_tool.home.services import launch_claims
 from lti_tool.lti import claims
 from lti_tool.people.models import Context, Membership
 from lti_tool.portfolio import evidence as services
+from lti_tool.portfolio import reflections
 from lti_tool.portfolio.evidence_forms import KIND_LABELS, TYPE_HINTS, TYPE_LABELS, ConfirmForm, EvidenceForm
 from lti_tool.portfolio.models import Evidence
 from lti_tool.portfolio.ownership import portfolio_of
@@ -283,8 +284,15 @@ def trash():
     portfolio = portfolio_of(db, current_user)
     db.commit()
     items = services.trash_of(db, portfolio.id)
+    deleted_reflections = reflections.reflections_of(db, current_user, deleted=True)
     return render_template(
-        "portfolio/trash.html", items=items, purge_after=services.purge_after, form=ConfirmForm(), days=services.TRASH_DAYS
+        "portfolio/trash.html",
+        items=items,
+        reflections=deleted_reflections,
+        purge_after=services.purge_after,
+        reflection_purge_after=reflections.purge_after,
+        form=ConfirmForm(),
+        days=services.TRASH_DAYS,
     )
 
 

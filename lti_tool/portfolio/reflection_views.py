@@ -345,3 +345,17 @@ def restore_reflection(reflection_id: int):
     db.commit()
     flash(_("The reflection was restored."))
     return redirect(url_for("reflections.show_reflection", reflection_id=reflection.id))
+
+
+@bp.route("/<int:reflection_id>/purge", methods=["POST"])
+@login_required
+def purge_reflection(reflection_id: int):
+    db = get_session()
+    reflection = reflections.owned_reflection(db, current_user, reflection_id, deleted=True)
+    if not ConfirmForm().validate_on_submit():
+        raise reflections.ReflectionError(_("The form expired: reload the page and try again."))
+    title = reflection.title or reflection.draft_title or _("Untitled reflection")
+    reflections.purge_reflection(db, reflection)
+    db.commit()
+    flash(_("“%(title)s” was deleted for good.", title=title))
+    return redirect(url_for("portfolio.trash"))

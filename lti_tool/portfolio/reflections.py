@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -22,6 +22,7 @@ from lti_tool.db import utcnow
 from lti_tool.errors import DomainError, NotFoundError
 from lti_tool.people.models import Context, User
 from lti_tool.policy import membership_in, owns
+from lti_tool.portfolio.evidence import TRASH_DAYS
 from lti_tool.portfolio.models import (
     DRAFT,
     FREE,
@@ -42,7 +43,6 @@ FREE_FIELDS = ("body",)
 TITLE_LIMIT = 300
 # A reflection field is prose, not a document store (limit on the HTML the editor sends).
 FIELD_LIMIT = 100_000
-TRASH_DAYS = 30
 
 _TAG = re.compile(r"<[a-zA-Z/!]")
 
@@ -310,14 +310,37 @@ def restore_reflection(session: Session, reflection: Reflection) -> None:
     _flush_or_conflict(session, reflection)
 
 
+def purge_reflection(session: Session, reflection: Reflection) -> None:
+    """Delete a reflection in the trash for good, with its versions and its places in collections."""
+    if reflection.deleted_at is None:
+        raise ReflectionError(_("Only a reflection in the trash can be deleted for good."))
+    _delete_reflections(session, [reflection.id])
+
+
 def purge_deleted_reflections(session: Session, now: datetime | None = None) -> int:
     """Remove reflections that have been in the trash longer than TRASH_DAYS; return how many."""
     cutoff = (now or utcnow()) - timedelta(days=TRASH_DAYS)
-    old = list(session.scalars(select(Reflection).where(Reflection.deleted_at < cutoff)))
-    for reflection in old:
-        session.delete(reflection)
-    session.flush()
-    return len(old)
+    expired = list(
+        session.scalars(select(Reflection.id).where(Reflection.deleted_at.is_not(None), Reflection.deleted_at < cutoff))
+    )
+    _delete_reflections(session, expired)
+    return len(expired)
+
+
+def purge_after(reflection: Reflection) -> datetime | None:
+    """When a reflection in the trash will be purged."""
+    return reflection.deleted_at + timedelta(days=TRASH_DAYS) if reflection.deleted_at else None
+
+
+def _delete_reflections(session: Session, reflection_ids: list[int]) -> None:
+    # Versions and collection entries go with the row through ON DELETE CASCADE (foreign keys
+    # are enforced on SQLite and PostgreSQL alike); one statement, however full the trash.
+    if reflection_ids:
+        session.flush()
+        session.execute(
+            delete(Reflection).where(Reflection.id.in_(reflection_ids)),
+            execution_options={"synchronize_session": "fetch"},
+        )
 
 
 # --- reading -------------------------------------------------------------------------------

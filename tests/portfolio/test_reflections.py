@@ -332,6 +332,55 @@ def test_delete_asks_first_then_moves_to_the_trash_and_restores(learner, db):
     assert _only_reflection(db, learner).deleted_at is None
 
 
+def test_the_portfolio_trash_lists_deleted_reflections_next_to_evidence_and_restores_them(learner, db):
+    _new_starr(learner)
+    reflection = _only_reflection(db, learner)
+    assert "Eerste klantgesprek" not in learner.get("/portfolio/trash").get_data(as_text=True)
+    learner.post(f"/portfolio/reflections/{reflection.id}/delete")
+
+    trash = learner.get("/portfolio/trash").get_data(as_text=True)
+    assert 'data-testid="trash-reflection"' in trash and "Eerste klantgesprek" in trash
+    assert f"/portfolio/reflections/{reflection.id}/restore" in trash
+    assert "The trash is empty." not in trash
+
+    assert learner.post(f"/portfolio/reflections/{reflection.id}/restore").status_code == 302
+    assert _only_reflection(db, learner).deleted_at is None
+    assert "Eerste klantgesprek" not in learner.get("/portfolio/trash").get_data(as_text=True)
+
+
+def test_a_reflection_is_deleted_for_good_only_from_the_trash_and_takes_its_versions(learner, db):
+    _new_starr(learner)
+    reflection_id = _only_reflection(db, learner).id
+
+    assert learner.post(f"/portfolio/reflections/{reflection_id}/purge").status_code == 404
+    assert _only_reflection(db, learner).deleted_at is None
+
+    learner.post(f"/portfolio/reflections/{reflection_id}/delete")
+    refused = learner.client.post(f"/portfolio/reflections/{reflection_id}/purge", data={})
+    assert refused.status_code == 400
+    assert _only_reflection(db, learner).deleted_at is not None
+
+    response = learner.post(f"/portfolio/reflections/{reflection_id}/purge")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/portfolio/trash")
+    db.expire_all()
+    assert db.get(Reflection, reflection_id) is None
+    count = select(func.count()).select_from(ReflectionRevision).where(ReflectionRevision.reflection_id == reflection_id)
+    assert db.scalar(count) == 0
+
+
+@pytest.mark.parametrize("who", ["second_learner", "foreign_learner", "instructor"])
+def test_nobody_else_restores_or_purges_a_reflection_in_the_trash(request, learner, db, who):
+    _new_starr(learner)
+    reflection = _only_reflection(db, learner)
+    learner.post(f"/portfolio/reflections/{reflection.id}/delete")
+    other = request.getfixturevalue(who)
+
+    assert "Eerste klantgesprek" not in other.get("/portfolio/trash").get_data(as_text=True)
+    for action in ("restore", "purge"):
+        assert other.post(f"/portfolio/reflections/{reflection.id}/{action}").status_code == 404
+    assert _only_reflection(db, learner).deleted_at is not None
+
+
 # --- access ------------------------------------------------------------------------------------
 
 OWNER_ROUTES = [
@@ -346,6 +395,7 @@ OWNER_ROUTES = [
     ("GET", "/portfolio/reflections/{id}/delete"),
     ("POST", "/portfolio/reflections/{id}/delete"),
     ("POST", "/portfolio/reflections/{id}/restore"),
+    ("POST", "/portfolio/reflections/{id}/purge"),
 ]
 
 
