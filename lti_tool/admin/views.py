@@ -62,3 +62,11 @@ def retry(message_id: int):
     session.commit()
     flash(_("The delivery will be tried again in a moment."))
     return back
+
+
+@bp.record_once
+def _register_actor_pages(state) -> None:
+    # The actor pages live in their own module; they come with the administrator's pages.
+    from lti_tool.admin.actor_views import bp as actor_bp
+
+    state.app.register_blueprint(actor_bp)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lti_tool.db import utcnow
+from lti_tool.errors import DomainError, NotFoundError
 from lti_tool.formal_evidence.models import BY_ACCOUNT, BY_ADMINISTRATOR, BY_EMAIL, LearnerActor
 from lti_tool.lti.models import Platform
 from lti_tool.people.models import User
@@ -66,13 +68,44 @@ def learner_for(session: Session, platform: Platform, actor_key: str, actor: dic
     return user
 
 
-def link_actor(session: Session, platform: Platform, actor_key: str, user: User) -> LearnerActor:
-    """An administrator says which learner an unmatched actor is (same tenant only)."""
-    if user.platform_id != platform.id:
-        raise ValueError("the learner belongs to another platform")
+class ActorLinkError(DomainError):
+    """An administrator's link or unlink that cannot be made; the message says why."""
+
+    status = 400
+
+
+def _recorded_actor(session: Session, platform: Platform, actor_key: str) -> LearnerActor:
     known = session.scalars(
         select(LearnerActor).where(LearnerActor.platform_id == platform.id, LearnerActor.actor_key == actor_key)
-    ).one()
+    ).first()
+    if known is None:
+        raise NotFoundError("no such actor in this platform's statements")
+    return known
+
+
+def link_actor(session: Session, platform: Platform, actor_key: str, user: User, *, linked_by: User | None = None) -> LearnerActor:
+    """An administrator says which learner an unmatched actor is (same tenant only)."""
+    if user.platform_id != platform.id:
+        # Not found rather than forbidden: another tenant's people are invisible here.
+        raise NotFoundError("no such learner on this platform")
+    known = _recorded_actor(session, platform, actor_key)
+    if known.user_id is not None and known.user_id != user.id:
+        raise ActorLinkError(_("This actor already belongs to another learner: unlink it first."))
     known.user_id = user.id
     known.matched_by = BY_ADMINISTRATOR
+    known.linked_by_id = linked_by.id if linked_by is not None else None
+    known.linked_at = utcnow()
     return known
+
+
+def unlink_actor(session: Session, platform: Platform, actor_key: str) -> int:
+    """Undo an administrator's link; returns the learner it pointed at. Automatic matches stay."""
+    known = _recorded_actor(session, platform, actor_key)
+    if known.matched_by != BY_ADMINISTRATOR or known.user_id is None:
+        raise ActorLinkError(_("Only a link made by an administrator can be undone here."))
+    user_id = known.user_id
+    known.user_id = None
+    known.matched_by = None
+    known.linked_by_id = None
+    known.linked_at = None
+    return user_id

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lti_tool.db import Base, UTCDateTime, utcnow
@@ -24,7 +24,10 @@ class LearnerActor(Base):
     """
 
     __tablename__ = "learner_actors"
-    __table_args__ = (UniqueConstraint("platform_id", "actor_key"),)
+    __table_args__ = (
+        UniqueConstraint("platform_id", "actor_key"),
+        Index("ix_learner_actors_platform_id_user_id", "platform_id", "user_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     platform_id: Mapped[int] = mapped_column(ForeignKey("platforms.id", ondelete="CASCADE"))
@@ -35,3 +38,6 @@ class LearnerActor(Base):
     matched_by: Mapped[str | None] = mapped_column(String(20))
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when an administrator made the link (matched_by == BY_ADMINISTRATOR), for the record.
+    linked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    linked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from pylti1p3.deep_link import DeepLink
 from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.lineitem import LineItem
-from sqlalchemy import Float, ForeignKey, String, Text, select, update
+from sqlalchemy import JSON, Float, ForeignKey, String, Text, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from lti_tool.db import Base, UTCDateTime, utcnow
@@ -40,6 +40,8 @@ REFLECTION_SCORE_MAXIMUM = 100
 TITLE_MAX = 255
 PROMPT_MAX = 5000
 TEXT_MAX = 1000
+# A maximum score the instructor may choose (Offer.score_choosable): whole points, 1 to 1000.
+SCORE_MAXIMUM_RANGE = (1, 1000)
 RESPONSE_LIFETIME = 600
 # A deep-linking launch is answered once: a double submit or the back button would otherwise
 # place the items twice (Moodle's return URL stays valid for its session). The record's
@@ -79,6 +81,8 @@ class PlacedItem(Base):
     title: Mapped[str] = mapped_column(String(TITLE_MAX), default="")
     prompt: Mapped[str] = mapped_column(Text, default="")
     score_maximum: Mapped[float | None] = mapped_column(Float)
+    # The offer's own custom parameters (e.g. which module), so reports know what was placed.
+    custom: Mapped[dict[str, str] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -92,6 +96,8 @@ class Offer:
     description: str
     score_maximum: float | None = None
     has_prompt: bool = False
+    # The instructor may set the maximum score in the picker (score_maximum is the default).
+    score_choosable: bool = False
     # Extra custom parameters for the link (a provider's own ids); strings only (LTI core 5.4.6).
     custom: dict[str, str] = field(default_factory=dict)
 
@@ -127,6 +133,7 @@ class Choice:
     offer_key: str
     title: str = ""
     prompt: str = ""
+    score_maximum: str = ""
 
 
 @dataclass
@@ -287,6 +294,18 @@ def _prompt_of(choice: Choice, offer: Offer) -> str:
     return prompt
 
 
+def _score_maximum_of(choice: Choice, offer: Offer) -> float | None:
+    raw = choice.score_maximum.strip()
+    if not offer.score_choosable or not raw:
+        return offer.score_maximum
+    low, high = SCORE_MAXIMUM_RANGE
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
+        raise DeepLinkingError(
+            _("The maximum score must be a whole number from %(low)s to %(high)s.", low=low, high=high)
+        )
+    return float(raw)
+
+
 def mark_answered(session: Session, request: DeepLinkRequest) -> None:
     """Consume the deep-linking launch; a second, racing submission finds it already used."""
     consumed = session.execute(
@@ -333,6 +352,7 @@ def build_response(
         offer = offers[choice.offer_key]
         title = _title_of(choice, offer)
         prompt = _prompt_of(choice, offer)
+        score_maximum = _score_maximum_of(choice, offer)
         placed = PlacedItem(
             public_id=secrets.token_hex(16),
             platform_id=request.platform.id,
@@ -341,7 +361,8 @@ def build_response(
             kind=offer.kind,
             title=title,
             prompt=prompt,
-            score_maximum=offer.score_maximum,
+            score_maximum=score_maximum,
+            custom=dict(offer.custom),
         )
         session.add(placed)
         custom = {**offer.custom, KIND_PARAM: offer.kind, ITEM_PARAM: placed.public_id}
@@ -351,11 +372,11 @@ def build_response(
             .set_url(launch_url)
             .set_custom_params(custom)
         )
-        if offer.graded:
+        if score_maximum is not None:
             # Moodle creates a gradebook column only for items with a lineItem (DL 2.0, 3.4.1).
             resource.set_lineitem(
                 LineItem()
-                .set_score_maximum(offer.score_maximum)  # type: ignore[arg-type]
+                .set_score_maximum(score_maximum)  # type: ignore[arg-type]
                 .set_label(title)
                 .set_resource_id(placed.public_id)
                 .set_tag("leerpaspoort-" + offer.kind)
