@@ -11,6 +11,9 @@
   by a WSGI middleware. 2.0 removed the syntax, so a 2.0 request using it is a 400.
 - Responses are never cached (Cache-Control: no-store): module content revalidates documents
   on its own otherwise, and learner data has no business in shared caches.
+- Unknown query parameters are refused (Communication 3.2.s3.b7), except the cache-busting one
+  that xapijs clients (@xapi/xapi, @xapi/cmi5) add to reads: 3.2.s3.b8 lets an LRS recognise
+  parameters outside the spec, and this one is recognised by being dropped before routing.
 """
 
 from __future__ import annotations
@@ -66,6 +69,9 @@ ALTERNATE_HEADER_PARAMETERS = {
     "if-none-match": "HTTP_IF_NONE_MATCH",
 }
 ALTERNATE_METHODS = frozenset({"GET", "HEAD", "PUT", "POST", "DELETE"})
+# `useCacheBuster: true` in @xapi/xapi and @xapi/cmi5 appends cachebuster=<milliseconds> to a GET.
+CACHE_BUSTING_PARAMETER = "cachebuster"
+READ_METHODS = frozenset({"GET", "HEAD"})
 ALTERNATE_SYNTAX_KEY = "xapi.alternate_syntax"
 ALTERNATE_ERROR_KEY = "xapi.alternate_syntax_error"
 FORM_TYPE = "application/x-www-form-urlencoded"
@@ -115,6 +121,7 @@ class AlternateRequestSyntax:
                     self._rewrite(environ, query)
                 except _AlternateSyntaxProblem as problem:
                     environ[ALTERNATE_ERROR_KEY] = (problem.status, str(problem))
+            _drop_cache_buster(environ)
         return self.wsgi_app(environ, start_response)
 
     def _rewrite(self, environ, query: list[tuple[str, str]]) -> None:
@@ -195,6 +202,19 @@ class AlternateRequestSyntax:
             raise _AlternateSyntaxProblem(
                 f"The body is not {FORM_TYPE} form data (name=value pairs, URL-encoded as UTF-8)."
             ) from None
+
+
+def _drop_cache_buster(environ) -> None:
+    """Remove a read's cache-busting parameter, so every resource sees only the spec's parameters."""
+    if environ.get("REQUEST_METHOD", "").upper() not in READ_METHODS:
+        return
+    raw = environ.get("QUERY_STRING", "")
+    if CACHE_BUSTING_PARAMETER not in raw:
+        return
+    query = parse_qsl(raw, keep_blank_values=True)
+    kept = [(name, value) for name, value in query if name != CACHE_BUSTING_PARAMETER]
+    if len(kept) != len(query):
+        environ["QUERY_STRING"] = urlencode(kept)
 
 
 class _AlternateSyntaxProblem(Exception):
