@@ -8,6 +8,9 @@
   var CMI5_CATEGORY = { id: "https://w3id.org/xapi/cmi5/context/categories/cmi5" };
   var MOVEON_CATEGORY = { id: "https://w3id.org/xapi/cmi5/context/categories/moveon" };
   var MASTERY_EXTENSION = "https://w3id.org/xapi/cmi5/context/extensions/masteryscore";
+  // What this AU already recorded in the registration: Completed and Passed go once per
+  // registration, and Failed never after Passed (cmi5 9.3); the LMS refuses a second one.
+  var OUTCOME_STATE = "leerpaspoort.cmi5.outcome";
 
   function AU() {
     this.params = X.launchParameters();
@@ -42,6 +45,10 @@
       })
       .then(function (preferences) {
         self.preferences = preferences || {};
+        return self.client.getState(self.activityId, self.actor, self.registration, OUTCOME_STATE);
+      })
+      .then(function (outcome) {
+        self.outcome = outcome && typeof outcome === "object" ? outcome : {};
         return self.send("initialized", "heeft gestart");
       })
       .then(function () { return self.launchData; });
@@ -78,15 +85,29 @@
 
   AU.prototype.duration = function () { return X.isoDuration(Date.now() - this.started); };
 
+  /* Browse and Review (cmi5 10, launchMode) record no completion or judgement. */
+  AU.prototype.records = function () { return this.launchData.launchMode === "Normal"; };
+
+  AU.prototype.remember = function (name) {
+    this.outcome[name] = true;
+    return this.client.putState(this.activityId, this.actor, this.registration, OUTCOME_STATE, this.outcome);
+  };
+
   AU.prototype.complete = function () {
-    return this.send("completed", "heeft afgerond", { completion: true, duration: this.duration() }, true);
+    var self = this;
+    if (!this.records() || this.outcome.completed) { return Promise.resolve(); }
+    return this.send("completed", "heeft afgerond", { completion: true, duration: this.duration() }, true)
+      .then(function () { return self.remember("completed"); });
   };
 
   AU.prototype.judge = function (scaled) {
+    var self = this;
     var mastery = this.launchData.masteryScore;
     var passed = typeof mastery === "number" ? scaled >= mastery : scaled >= 0.5;
+    if (!this.records() || this.outcome.passed) { return Promise.resolve(passed); }
     var result = { success: passed, score: { scaled: scaled }, duration: this.duration() };
     return this.send(passed ? "passed" : "failed", passed ? "is geslaagd voor" : "is gezakt voor", result, true)
+      .then(function () { return passed ? self.remember("passed") : null; })
       .then(function () { return passed; });
   };
 
