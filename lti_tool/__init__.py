@@ -104,6 +104,9 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
     from lti_tool.formal_evidence import hook as formal_evidence_hook
 
     formal_evidence_hook.init_app(app)
+    from lti_tool import lrs_forward
+
+    lrs_forward.init_app(app)
     security.csrf.exempt(xapi_bp)
 
 

@@ -50,6 +50,10 @@ class Settings:
     uploads_max_file_size: int
     uploads_quota_per_learner: int
     uploads_max_image_pixels: int
+    lrs_forward_endpoint: str
+    lrs_forward_key: str
+    lrs_forward_secret: str
+    lrs_forward_version: str
 
     @property
     def is_production(self) -> bool:
@@ -149,7 +153,24 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("Setting outbox_retry_base_delay must be above 0 and at most outbox_retry_max_delay.")
     if settings.outbox_housekeeping_interval <= 0:
         raise SettingsError("Setting outbox_housekeeping_interval must be above 0 seconds.")
+    _validate_lrs_forward(settings)
     if settings.uploads_max_file_size < 1 or settings.uploads_quota_per_learner < settings.uploads_max_file_size:
         raise SettingsError(
             "Setting uploads_max_file_size must be at least 1 byte and at most uploads_quota_per_learner."
         )
+
+
+LRS_FORWARD_VERSIONS = ("1.0.0", "1.0.1", "1.0.2", "1.0.3", "2.0.0")
+
+
+def _validate_lrs_forward(settings: Settings) -> None:
+    if not settings.lrs_forward_endpoint:
+        return
+    if not settings.lrs_forward_endpoint.startswith(("http://", "https://")):
+        raise SettingsError("Setting lrs_forward_endpoint must be an http:// or https:// URL (or empty to forward nothing).")
+    if not settings.lrs_forward_key or not settings.lrs_forward_secret:
+        raise SettingsError(
+            "Forwarding to an external LRS needs its credential: set LEERPASPOORT_LRS_FORWARD_KEY and LEERPASPOORT_LRS_FORWARD_SECRET."
+        )
+    if settings.lrs_forward_version not in LRS_FORWARD_VERSIONS:
+        raise SettingsError(f"Setting lrs_forward_version must be one of {', '.join(LRS_FORWARD_VERSIONS)}.")

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lti_tool.db import session_factory
+from lti_tool.lrs_forward import FORWARD_KIND, deliver_forward
 from lti_tool.lti.ags import SCORE_KIND, deliver_score
 from lti_tool.lti.service_client import ServiceClient, client_for
 from lti_tool.outbox.models import PENDING, OutboxMessage
@@ -29,7 +30,7 @@ from lti_tool.outbox.services import Outcome, RetryPolicy, claim_due, record_out
 log = logging.getLogger(__name__)
 
 Deliverer = Callable[[Session, ServiceClient, OutboxMessage], Outcome]
-DELIVERERS: dict[str, Deliverer] = {SCORE_KIND: deliver_score}
+DELIVERERS: dict[str, Deliverer] = {SCORE_KIND: deliver_score, FORWARD_KIND: deliver_forward}
 BATCH_SIZE = 20
 # `--once` stops after this many rounds even if messages keep becoming due (immediate retries).
 ONCE_MAX_ROUNDS = 50
@@ -74,7 +75,8 @@ class OutboxWorker:
 
     def deliver(self, message_id: int) -> str | None:
         """Attempt one claimed message and record the outcome; return its new status."""
-        with self.sessions() as session:
+        # An application context, so deliverers can read the settings (the embedded thread has none).
+        with self.app.app_context(), self.sessions() as session:
             message = session.scalars(
                 select(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.locked_by == self.worker_id)
             ).first()

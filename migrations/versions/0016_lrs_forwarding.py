@@ -17,6 +17,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # Nothing to change: forwarding queues ordinary outbox messages (kind "lrs_forward"), and
+    # `lrs pull` keeps its position in xapi_pull_cursors, which 0002 already created.
     pass
 
 

@@ -104,6 +104,7 @@ class FaultyProxy:
     """Forwards to `upstream`; answers the next `fail_next` requests with `fail_status` itself."""
 
     upstream: str
+    pass_first: int = 0  # requests relayed before failing starts
     fail_next: int = 0
     fail_status: int = 503
     stall_seconds: float = 0.0
@@ -133,9 +134,10 @@ def _handler_for(proxy: FaultyProxy):
             body = self.rfile.read(length) if length else None
             with proxy.lock:
                 proxy.requests.append((self.command, self.path))
-                failing = proxy.fail_next > 0
+                failing = proxy.pass_first <= 0 and proxy.fail_next > 0
                 if failing:
                     proxy.fail_next -= 1
+                proxy.pass_first -= 1
             if proxy.stall_seconds:
                 threading.Event().wait(proxy.stall_seconds)
             if failing:

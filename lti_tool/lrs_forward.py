@@ -1,0 +1,162 @@
+"""Forward statements newly stored in our LRS to an external LRS, through the outbox.
+
+When: in the transaction that stores the statements (xapi.hooks.on_statements_storing), not
+after the commit. An after-commit hook runs in a second transaction after the LRS has
+stored the statements: a crash or a database error in between loses the forward, and a
+client that then sends the same statement again gets a no-op, so nothing would ever queue
+it. Written in the same transaction, the outbox row exists exactly when the statements do.
+
+What: one outbox message per storing transaction (at most FORWARD_BATCH statements each)
+holding only statement ids; the worker reads the statements from our store and POSTs them
+as one array. All messages of a tenant share one ordering key, so they go out in the order
+they were stored (a voiding statement never overtakes its target).
+
+Settings ([lrs_forward]): endpoint (empty: off), key, secret, version.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from flask import current_app, has_app_context
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import xapi
+from lti_tool.outbox.models import OutboxMessage
+from lti_tool.outbox.services import Outcome
+from lti_tool.settings import Settings
+from xapi.client import RemoteLRSClient, RemoteLRSError, normalise_endpoint
+from xapi.models import Statement
+from xapi.validation import statements_match
+
+log = logging.getLogger(__name__)
+
+FORWARD_KIND = "lrs_forward"
+# Statements per outbox message, and so per POST to the external LRS.
+FORWARD_BATCH = 100
+# Where a session notes the LRS its statements came from (see `received_from`).
+SOURCE_INFO_KEY = "lrs_forward.source_endpoint"
+TRANSIENT_CLIENT_ERRORS = {408, 425, 429}
+
+
+def init_app(app) -> None:
+    # Process-wide and idempotent, like the after-commit hooks; settings are read per call.
+    xapi.hooks.on_statements_storing(_enqueue_in_transaction)
+
+
+def forwarding_on(settings: Settings) -> bool:
+    return bool(settings.lrs_forward_endpoint)
+
+
+def received_from(session: Session, endpoint: str) -> None:
+    """Note that what this session stores came from `endpoint`: it is not forwarded back there."""
+    session.info[SOURCE_INFO_KEY] = normalise_endpoint(endpoint)
+
+
+def ordering_key(tenant_id: int) -> str:
+    return f"lrs-forward:{tenant_id}"
+
+
+def _enqueue_in_transaction(session: Session, tenant_id: int, statement_ids: list[str]) -> None:
+    if not has_app_context():
+        return  # the LRS used without this application: there is nothing to forward to
+    settings: Settings = current_app.extensions["leerpaspoort.settings"]
+    if forwarding_on(settings):
+        enqueue_forward(session, settings, tenant_id, statement_ids)
+
+
+def enqueue_forward(session: Session, settings: Settings, tenant_id: int, statement_ids: list[str]) -> list[OutboxMessage]:
+    """Queue new statements for the external LRS in the caller's transaction (the caller commits)."""
+    target = normalise_endpoint(settings.lrs_forward_endpoint)
+    if session.info.get(SOURCE_INFO_KEY) == target:
+        return []  # pulled from the forward target: sending them back would loop
+    messages = []
+    for start in range(0, len(statement_ids), FORWARD_BATCH):
+        message = OutboxMessage(
+            kind=FORWARD_KIND,
+            platform_id=tenant_id,
+            target_url=target,
+            payload={"tenant_id": tenant_id, "statement_ids": statement_ids[start : start + FORWARD_BATCH]},
+            ordering_key=ordering_key(tenant_id),
+        )
+        session.add(message)
+        messages.append(message)
+    return messages
+
+
+def _client(settings: Settings) -> RemoteLRSClient:
+    return RemoteLRSClient(
+        settings.lrs_forward_endpoint,
+        key=settings.lrs_forward_key,
+        secret=settings.lrs_forward_secret,
+        version=settings.lrs_forward_version,
+        timeout=settings.outbox_request_timeout,
+    )
+
+
+def _stored_statements(session: Session, tenant_id: int, statement_ids: list[str]) -> list[dict]:
+    rows = session.scalars(
+        select(Statement.payload)
+        .where(Statement.tenant_id == tenant_id, Statement.statement_id.in_(statement_ids))
+        .order_by(Statement.seq)
+    )
+    return [json.loads(payload) for payload in rows]
+
+
+def deliver_forward(session: Session, _service_client, message: OutboxMessage) -> Outcome:
+    """Send one batch to the external LRS; a 409 is sorted out statement by statement."""
+    settings: Settings = current_app.extensions["leerpaspoort.settings"]
+    if not forwarding_on(settings) or normalise_endpoint(settings.lrs_forward_endpoint) != message.target_url:
+        return Outcome(
+            error=f"Forwarding to {message.target_url} is no longer configured (lrs_forward_endpoint); not sent.",
+            permanent=True,
+        )
+    payload = message.payload or {}
+    statements = _stored_statements(session, int(payload.get("tenant_id", -1)), list(payload.get("statement_ids") or []))
+    session.commit()  # end the read before the network call; the worker records the outcome in a new one
+    if not statements:
+        return Outcome(delivered=True, error="None of these statements is stored any more; nothing to send.")
+    client = _client(settings)
+    try:
+        client.post_statements(statements)
+    except RemoteLRSError as exc:
+        if exc.status == 409:
+            return _after_conflict(client, statements)
+        return outcome_from_remote_error(exc)
+    return Outcome(status_code=200, delivered=True)
+
+
+def _after_conflict(client: RemoteLRSClient, statements: list[dict]) -> Outcome:
+    """The remote refused the batch because it has some of these ids: send only what it lacks.
+
+    Many LRSs answer 409 even when the stored statement is the same one (then it is delivered);
+    a different statement under the same id is a real conflict, reported and not retried.
+    """
+    try:
+        missing, different = [], []
+        for statement in statements:
+            remote = client.get_statement(statement["id"])
+            if remote is None:
+                missing.append(statement)
+            elif not statements_match(remote, statement):
+                different.append(statement["id"])
+        client.post_statements(missing)
+    except RemoteLRSError as exc:
+        return outcome_from_remote_error(exc)
+    if different:
+        return Outcome(
+            status_code=409,
+            error=f"The external LRS holds different statements under the ids {', '.join(different)}; those were not forwarded.",
+            permanent=True,
+        )
+    return Outcome(status_code=200, delivered=True)
+
+
+def outcome_from_remote_error(exc: RemoteLRSError) -> Outcome:
+    """5xx, 408/425/429 and network errors retry with backoff; other 4xx are permanent."""
+    status = exc.status
+    if status is None or status >= 500 or status in TRANSIENT_CLIENT_ERRORS:
+        return Outcome(status_code=status, error=str(exc))
+    return Outcome(status_code=status, error=str(exc), permanent=True)
