@@ -111,3 +111,38 @@ def credentials_revoke(app, key: str) -> None:
     except CredentialError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Revoked LRS credential {key} ({name!r}).")
+
+
+@lrs.command("pull")
+@click.option("--endpoint", required=True, help="The other LRS's xAPI endpoint, e.g. https://lrs.example.nl/xapi/.")
+@click.option("--key", required=True, help="Key of a credential at the other LRS that may read statements.")
+@click.option("--secret", required=True, envvar="LEERPASPOORT_LRS_PULL_SECRET", help="Its secret (or set LEERPASPOORT_LRS_PULL_SECRET).")
+@click.option("--since", default=None, help="Import statements stored after this ISO 8601 time instead of resuming where the last pull stopped.")
+@click.option("--tenant", "issuer", default=None, help="The platform (issuer) whose LRS receives the statements; needed when there are several.")
+@click.option("--version", "xapi_version", default="1.0.3", show_default=True, help="The X-Experience-API-Version to speak.")
+@click.option("--timeout", default=30.0, show_default=True, help="Seconds to wait for each answer of the other LRS.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@pass_app
+def pull(app, endpoint: str, key: str, secret: str, since: str | None, issuer: str | None, xapi_version: str, timeout: float, as_json: bool) -> None:
+    """Import statements from another LRS; a rerun resumes where the last one stopped."""
+    from lti_tool.lrs_pull import PullError, parse_since, pull_authority
+    from lti_tool.lrs_pull import pull as run_pull
+    from xapi.client import RemoteLRSClient
+
+    try:
+        client = RemoteLRSClient(endpoint, key=key, secret=secret, version=xapi_version, timeout=timeout)
+        since = parse_since(since) if since is not None else None
+    except (ValueError, PullError) as exc:
+        raise click.ClickException(str(exc)) from None
+    with session_scope(app) as session:
+        tenant_id = _tenant(session, issuer).id
+    try:
+        report = run_pull(app, client, tenant_id=tenant_id, since=since, authority=pull_authority(client.endpoint))
+    except PullError as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), indent=2))
+        return
+    click.echo(report.summary())
+    for problem in report.problems:
+        click.echo(f"  {problem['kind']} {problem['id'] or '(no id)'}: {problem['reason']}")
