@@ -33,9 +33,11 @@ from lti_tool.richtext import plain_text
 from lti_tool.storage import Storage
 
 KIND_ASSESSMENT = "assessment"
-# Dutch schools grade 1-10, many courses in points out of 100: the instructor picks one.
-SCALES = {"assessment": 100.0, "assessment-10": 10.0}
+# Points out of 100 by default: Moodle's own default maximum grade, and the scale of the
+# reflection activity, so a course's columns line up unless the instructor chooses otherwise
+# (any whole number from 1 to 1000). Dutch schools grade 1-10: that scale is offered as is.
 DEFAULT_SCORE_MAXIMUM = 100.0
+DUTCH_GRADE_MAXIMUM = 10.0
 FEEDBACK_LIMIT = 10_000
 COMMENT_LIMIT = 5_000
 
@@ -48,7 +50,7 @@ class AssessmentError(DomainError):
 
 @register_provider
 def assessment_offers(session: Session, request: DeepLinkRequest) -> list[Offer]:
-    """Offer the assessment in the picker, with a gradebook column on either scale."""
+    """Offer the assessment in the picker: points with a maximum the instructor sets, or a grade out of 10."""
     description = _l(
         "Learners submit one of their collections; you see a frozen copy, comment per item and grade it "
         "or return it for revision. The grade goes to the gradebook (%(scale)s)."
@@ -58,8 +60,9 @@ def assessment_offers(session: Session, request: DeepLinkRequest) -> list[Offer]
             key="assessment",
             kind=KIND_ASSESSMENT,
             title=str(_l("Portfolio assessment")),
-            description=str(description % {"scale": _l("0-100 points")}),
-            score_maximum=SCALES["assessment"],
+            description=str(description % {"scale": _l("points, up to the maximum you set")}),
+            score_maximum=DEFAULT_SCORE_MAXIMUM,
+            score_choosable=True,
             has_prompt=True,
         ),
         Offer(
@@ -67,7 +70,7 @@ def assessment_offers(session: Session, request: DeepLinkRequest) -> list[Offer]
             kind=KIND_ASSESSMENT,
             title=str(_l("Portfolio assessment (grade 1-10)")),
             description=str(description % {"scale": _l("a grade out of 10")}),
-            score_maximum=SCALES["assessment-10"],
+            score_maximum=DUTCH_GRADE_MAXIMUM,
             has_prompt=True,
         ),
     ]

@@ -30,6 +30,7 @@ def _choices(dl_request: deep_linking.DeepLinkRequest) -> list[Choice]:
             offer_key=key,
             title=request.form.get(f"title-{key}", ""),
             prompt=request.form.get(f"prompt-{key}", ""),
+            score_maximum=request.form.get(f"score-maximum-{key}", ""),
         )
         for key in keys
     ]
