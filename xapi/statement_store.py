@@ -153,31 +153,11 @@ def _store(session, writer: Writer, statements: list[dict], ids: list[str], *, v
                 property=f"statements[{index}].object.id",
                 rule="a voiding statement cannot be voided",
             )
-        payload = _complete(statement, ids[index], writer, version, now)
-        own_keys = filter_keys(payload)
+        row, own_keys = statement_row(statement, ids[index], writer, version=version, now=now)
         if target is not None:
             own_keys |= target_keys.get(target, set())
         target_keys[key] = own_keys  # later statements of the batch may refer to this one
-        timestamp = parse_timestamp(payload["timestamp"], version=version) if "timestamp" in statement else now
-        obj = statement.get("object") or {}
-        rows.append(
-            {
-                "tenant_id": tenant_id,
-                "statement_id": key,
-                "stored": now,
-                "timestamp": timestamp,
-                "version": payload["version"],
-                "actor_key": agent_key(statement["actor"]),
-                "verb_id": statement["verb"]["id"],
-                "object_activity_id": obj["id"] if obj.get("objectType", "Activity") == "Activity" else None,
-                "object_ref_id": target,
-                "registration": ((statement.get("context") or {}).get("registration") or "").lower() or None,
-                "voided": False,
-                "voiding": voiding,
-                "credential_id": writer.credential_id,
-                "payload": json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
-            }
-        )
+        rows.append(row)
         row_keys.append(own_keys)
         if voiding:
             voiding_targets.append(target)
@@ -198,6 +178,34 @@ def _store(session, writer: Writer, statements: list[dict], ids: list[str], *, v
             session, tenant_id, (a for i in new_indexes for a in activities_with_definitions(statements[i]))
         )
     return result
+
+
+def statement_row(statement: dict, statement_id: str, writer: Writer, *, version: str, now: datetime) -> tuple[dict, set]:
+    """The xapi_statements row of a new, validated statement and its own filter keys.
+
+    Keys a StatementRef inherits from its target are the caller's to add. Bulk loaders use
+    this too, so what they write has exactly the shape the store writes.
+    """
+    payload = _complete(statement, statement_id, writer, version, now)
+    timestamp = parse_timestamp(payload["timestamp"], version=version) if "timestamp" in statement else now
+    obj = statement.get("object") or {}
+    row = {
+        "tenant_id": writer.tenant_id,
+        "statement_id": statement_id.lower(),
+        "stored": now,
+        "timestamp": timestamp,
+        "version": payload["version"],
+        "actor_key": agent_key(statement["actor"]),
+        "verb_id": statement["verb"]["id"],
+        "object_activity_id": obj["id"] if obj.get("objectType", "Activity") == "Activity" else None,
+        "object_ref_id": _ref_target(statement),
+        "registration": ((statement.get("context") or {}).get("registration") or "").lower() or None,
+        "voided": False,
+        "voiding": is_voiding(statement),
+        "credential_id": writer.credential_id,
+        "payload": json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
+    }
+    return row, filter_keys(payload)
 
 
 # PostgreSQL: four arrays unnested into rows, one statement whatever the batch size (a per-row
