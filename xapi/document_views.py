@@ -149,10 +149,12 @@ def _get(parsed: DocumentRequest) -> Response:
     return response
 
 
-def _put(parsed: DocumentRequest, *, require_precondition: bool) -> Response:
+def _write(parsed: DocumentRequest, store, **options) -> Response:
+    """Store the request body with `store` (put_document or post_document) and commit."""
     content, content_type = _body()
-    documents.put_document(
-        request_session(),
+    session = request_session()
+    store(
+        session,
         parsed.credential.tenant_id,
         parsed.scope,
         parsed.document_id,
@@ -160,25 +162,9 @@ def _put(parsed: DocumentRequest, *, require_precondition: bool) -> Response:
         content_type,
         _preconditions(),
         now=_now(),
-        require_precondition=require_precondition,
+        **options,
     )
-    request_session().commit()
-    return _no_content()
-
-
-def _post(parsed: DocumentRequest) -> Response:
-    content, content_type = _body()
-    documents.post_document(
-        request_session(),
-        parsed.credential.tenant_id,
-        parsed.scope,
-        parsed.document_id,
-        content,
-        content_type,
-        _preconditions(),
-        now=_now(),
-    )
-    request_session().commit()
+    session.commit()
     return _no_content()
 
 
@@ -192,41 +178,32 @@ def _delete(parsed: DocumentRequest) -> Response:
     return _no_content()
 
 
-@bp.route("/activities/state", methods=_DOCUMENT_METHODS)
-def state():
-    """Communication 2.3: state of an agent in an activity (and registration)."""
-    parsed = _state_request()
+def _answer(parsed: DocumentRequest, *, put_needs_precondition: bool) -> Response:
+    """Run a parsed document request: the four methods behave alike on every document resource."""
     if request.method in ("GET", "HEAD"):
         return _get(parsed)
     if request.method == "PUT":
-        # 3.1.s3: the State Resource permits writes without concurrency headers.
-        return _put(parsed, require_precondition=False)
+        return _write(parsed, documents.put_document, require_precondition=put_needs_precondition)
     if request.method == "POST":
-        return _post(parsed)
+        # Communication 2.2.s7: POST merges JSON objects; its preconditions are checked the same way.
+        return _write(parsed, documents.post_document)
     return _delete(parsed)
+
+
+@bp.route("/activities/state", methods=_DOCUMENT_METHODS)
+def state():
+    """Communication 2.3: state of an agent in an activity (and registration)."""
+    # 3.1.s3: the State Resource permits writes without concurrency headers.
+    return _answer(_state_request(), put_needs_precondition=False)
 
 
 @bp.route("/activities/profile", methods=_DOCUMENT_METHODS)
 def activity_profile():
     """Communication 2.7: documents about an activity, shared by everyone."""
-    parsed = _activity_profile_request()
-    if request.method in ("GET", "HEAD"):
-        return _get(parsed)
-    if request.method == "PUT":
-        return _put(parsed, require_precondition=True)
-    if request.method == "POST":
-        return _post(parsed)
-    return _delete(parsed)
+    return _answer(_activity_profile_request(), put_needs_precondition=True)
 
 
 @bp.route("/agents/profile", methods=_DOCUMENT_METHODS)
 def agent_profile():
     """Communication 2.6: documents about an agent, across activities."""
-    parsed = _agent_profile_request()
-    if request.method in ("GET", "HEAD"):
-        return _get(parsed)
-    if request.method == "PUT":
-        return _put(parsed, require_precondition=True)
-    if request.method == "POST":
-        return _post(parsed)
-    return _delete(parsed)
+    return _answer(_agent_profile_request(), put_needs_precondition=True)
