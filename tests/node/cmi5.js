@@ -51,6 +51,24 @@ async function main() {
     assert.equal(body["error-code"], "1");
   });
 
+  await step("progress and an answered question (cmi5 allowed statements)", async () => {
+    await cmi5.progress(50);
+    const answered = await cmi5.interactionChoice(
+      "toets",
+      "q1",
+      ["listen"],
+      ["listen"],
+      [
+        { id: "listen", description: { "nl-NL": "Laten uitpraten en samenvatten" } },
+        { id: "interrupt", description: { "nl-NL": "Direct een oplossing geven" } },
+      ],
+      { "nl-NL": "Wat doe je eerst?" },
+      undefined,
+      true,
+    );
+    assert.equal(answered.data.length, 1);
+  });
+
   const scaled = Number(launch.scaled);
   await step("passed with a score", async () => {
     const sent = await cmi5.pass({ scaled });

@@ -4,6 +4,7 @@
 // ETags, agents, activities and about. Run once per xAPI version the library can be told to send:
 //   node xapi-xapi.js --endpoint http://127.0.0.1:5000/xapi/ --key K --secret S --version 2.0.0
 
+const crypto = require("node:crypto");
 const XAPI = require("@xapi/xapi");
 const { assert, uuid, lrsOptions, step, expectStatus, succeed } = require("./lib/harness");
 
@@ -11,6 +12,9 @@ const { endpoint, basicAuth, version } = lrsOptions({ version: { env: "XAPI_VERS
 // The LRS answers 1.0.x clients with its 1.0 version and 2.0.x clients with 2.0.0.
 const expectedVersion = version.startsWith("2.") ? "2.0.0" : "1.0.3";
 const xapi = new XAPI({ endpoint, auth: basicAuth, version });
+// Under node, axios replaces the multipart/mixed Content-Type of a Blob body with
+// application/octet-stream; the library's fetch adapter sends it as a browser would.
+const xapiFetch = new XAPI({ endpoint, auth: basicAuth, version, adapter: "fetch" });
 
 const run = uuid();
 const learner = { objectType: "Agent", name: "Sanne de Vries", mbox: `mailto:sanne.${run}@example.nl` };
@@ -85,6 +89,30 @@ async function main() {
       [firstId, ...batch].sort(),
       "registration filter finds all four",
     );
+  });
+
+  const withAttachment = await step("a statement with an attachment (multipart/mixed) and back", async () => {
+    const certificate = `Certificate of completion for ${learner.name}`;
+    const sha2 = crypto.createHash("sha256").update(certificate).digest("hex");
+    const sent = await xapiFetch.sendStatement({
+      statement: statement(XAPI.Verbs.COMPLETED, {
+        attachments: [{
+          usageType: XAPI.AttachmentUsages.CERTIFICATE_OF_COMPLETION,
+          display: { "en-US": "Certificate" },
+          contentType: "text/plain",
+          length: Buffer.byteLength(certificate),
+          sha2,
+        }],
+      }),
+      attachments: [certificate],
+    });
+    const [id] = sent.data;
+    const got = await xapiFetch.getStatement({ statementId: id, attachments: true });
+    // The library splits the multipart answer into [statement, ...attachment contents].
+    assert.equal(got.data[0].id, id);
+    assert.equal(got.data[0].attachments[0].sha2, sha2);
+    assert.equal(got.data[1], certificate);
+    return id;
   });
 
   const voidingId = await step("void a statement", async () => {
@@ -174,7 +202,7 @@ async function main() {
     assert.deepEqual(activity.data.definition.name, { "en-US": "Customer conversations" });
   });
 
-  succeed({ client: "@xapi/xapi", version, sent: [firstId, ...batch], voided: firstId, voiding: voidingId, activityId, registration, learner });
+  succeed({ client: "@xapi/xapi", version, sent: [firstId, ...batch, withAttachment], attachment: withAttachment, voided: firstId, voiding: voidingId, activityId, registration, learner });
 }
 
 main();
