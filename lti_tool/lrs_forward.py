@@ -8,8 +8,10 @@ it. Written in the same transaction, the outbox row exists exactly when the stat
 
 What: one outbox message per storing transaction (at most FORWARD_BATCH statements each)
 holding only statement ids; the worker reads the statements from our store and POSTs them
-as one array. All messages of a tenant share one ordering key, so they go out in the order
-they were stored (a voiding statement never overtakes its target).
+as one array. Each message has an ordering key of its own: batches are independent (ids
+make them idempotent, and an LRS must accept a voiding statement before its target, Data
+2.3.2), so one batch that keeps failing holds up no other, and an administrator can retry
+a failed one after newer ones went out (the outbox refuses that within one ordering key).
 
 Settings ([lrs_forward]): endpoint (empty: off), key, secret, version.
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 
 from flask import current_app, has_app_context
 from sqlalchemy import select
@@ -56,7 +59,7 @@ def received_from(session: Session, endpoint: str) -> None:
 
 
 def ordering_key(tenant_id: int) -> str:
-    return f"lrs-forward:{tenant_id}"
+    return f"lrs-forward:{tenant_id}:{uuid.uuid4().hex}"
 
 
 def _enqueue_in_transaction(session: Session, tenant_id: int, statement_ids: list[str]) -> None:
