@@ -10,6 +10,7 @@ statement that was accepted stays stored, so a later one cannot make it "not fir
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +44,7 @@ JUDGED = frozenset({PASSED, FAILED})
 MOVE_ON_VERBS = frozenset({COMPLETED, PASSED, FAILED})
 # cmi5 9.5.4.1: the AU statements that carry a duration.
 NEEDS_DURATION = frozenset({TERMINATED, COMPLETED, PASSED, FAILED})
+UTC_OFFSET = re.compile(r"(Z|z|[+-]00(:?00)?)$")
 NAMES = {verb: verb.rsplit("/", 1)[-1].capitalize() for verb in CMI5_VERBS}
 
 
@@ -97,6 +99,12 @@ def _judge(facts: SessionFacts, index: int, statement: dict) -> Violation | None
     statement_id = str(statement.get("id") or "").lower()
     if statement_id and statement_id in facts.known_ids:
         return None  # the same statement sent again: the store answers it as a repeat
+
+    timestamp = statement.get("timestamp")
+    if timestamp is None:
+        return broken("9.7", "every AU statement carries a timestamp: it decides the order of the session", "timestamp")
+    if not UTC_OFFSET.search(timestamp):
+        return broken("9.7", "timestamps are recorded in UTC (ending in Z or +00:00)", "timestamp")
 
     context = statement.get("context") or {}
     extensions = context.get("extensions") or {}

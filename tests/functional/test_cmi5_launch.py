@@ -10,6 +10,7 @@ import json
 import re
 import uuid
 import zipfile
+from datetime import datetime, timezone
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -140,6 +141,7 @@ def _send(client, params, auth, launch_data, verb: str, result=None, move_on=Fal
         "verb": {"id": VERBS + verb, "display": {"en-US": verb}},
         "object": {"objectType": "Activity", "id": params["activityId"]},
         "context": context,
+        "timestamp": datetime.now(timezone.utc).isoformat(),
     }
     if result:
         statement["result"] = result

@@ -10,7 +10,8 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from urllib.parse import parse_qs, urlsplit
+from datetime import datetime, timezone
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from sqlalchemy import event, func, select
@@ -66,6 +67,7 @@ class Session:
             "verb": {"id": verb_id, "display": {"en-US": verb_id.rsplit("/", 1)[-1]}},
             "object": {"objectType": "Activity", "id": self.params["activityId"]},
             "context": context,
+            "timestamp": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
         }
         if verb_id == EXPERIENCED:
             statement["object"]["id"] = self.params["activityId"] + "/page/1"
@@ -533,3 +535,40 @@ def test_an_unlimited_credential_costs_the_rules_no_query(app, client, db, cours
     finally:
         event.remove(engine, "before_cursor_execute", record)
     assert seen == []
+
+
+def test_the_rules_hold_for_the_alternate_request_syntax_too(client, db, course, units):
+    """Articulate's cmi5 driver sends its last statements as a posted form when the window closes."""
+    read, _ = units
+    au = _launch(client, db, course, read).started()
+
+    def form_put(statement: dict):
+        form = {
+            "statementId": statement["id"],
+            "content": json.dumps(statement),
+            "Authorization": au.auth,
+            "X-Experience-API-Version": "1.0.3",
+            "Content-Type": "application/json",
+        }
+        return client.post("/xapi/statements?method=PUT", data=urlencode(form), content_type="application/x-www-form-urlencoded")
+
+    terminated = au.statement("terminated")
+    del terminated["result"]
+    _refused(form_put(terminated), "9.5.4.1", db, terminated)
+    assert form_put(au.statement("terminated")).status_code == 204
+
+
+@pytest.mark.parametrize(("timestamp", "refused"), [(None, True), ("2026-11-23T10:00:00-06:00", True), ("2026-11-23T10:00:00+00:00", False)])
+def test_every_au_statement_has_a_utc_timestamp(client, db, course, units, timestamp, refused):
+    read, _ = units
+    au = _launch(client, db, course, read).started()
+    statement = au.statement(EXPERIENCED)
+    if timestamp is None:
+        del statement["timestamp"]
+    else:
+        statement["timestamp"] = timestamp
+    response = au.put(statement)
+    if refused:
+        _refused(response, "9.7", db, statement)
+    else:
+        assert response.status_code == 204
