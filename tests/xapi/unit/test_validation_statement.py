@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
+from tests.support.xapi_statements import SPEC_MINIMAL
 from tests.xapi.unit import DELETE, OTHER_ID, STATEMENT_ID, assert_rejected, base_statement, statement_with
 from xapi.validation import VOIDED_VERB, StatementValidationError, validate_statement, validate_statements
 
@@ -16,14 +19,7 @@ SUBSTATEMENT = {
 
 
 def test_the_minimal_statement_from_the_specification_is_accepted():
-    validate_statement(
-        {
-            "id": "12345678-1234-5678-1234-567812345678",
-            "actor": {"mbox": "mailto:xapi@adlnet.gov"},
-            "verb": {"id": "http://adlnet.gov/expapi/verbs/created", "display": {"en-US": "created"}},
-            "object": {"id": "http://example.adlnet.gov/xapi/example/activity"},
-        }
-    )
+    validate_statement(copy.deepcopy(SPEC_MINIMAL))
 
 
 @pytest.mark.parametrize("required", ["actor", "verb", "object"])
