@@ -13,7 +13,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, or_, update
 from sqlalchemy.orm import Session
 
 from lti_tool.db import utcnow
@@ -42,24 +42,21 @@ def redeem_ticket(
     """Consume a ticket once; None when unknown, used, expired or missing its storage proof."""
     if not token or len(token) > 128:
         return None
-    pending = session.get(SessionTicket, _hash(token))
-    if pending is not None and pending.proof and pending.proof != storage_state:
-        return None
-    token_hash = _hash(token)
     cutoff = utcnow() - timedelta(seconds=ttl_seconds)
-    consumed = session.execute(
+    # One statement checks and consumes: the database lets only one of two racing requests
+    # through, and a ticket whose storage proof does not match stays unused.
+    return session.scalars(
         update(SessionTicket)
         .where(
-            SessionTicket.token_hash == token_hash,
+            SessionTicket.token_hash == _hash(token),
             SessionTicket.used_at.is_(None),
             SessionTicket.created_at >= cutoff,
+            or_(SessionTicket.proof.is_(None), SessionTicket.proof == storage_state),
         )
         .values(used_at=utcnow())
+        .returning(SessionTicket)
         .execution_options(synchronize_session=False)
-    )
-    if consumed.rowcount != 1:
-        return None
-    return session.get(SessionTicket, token_hash)
+    ).first()
 
 
 def purge_expired_tickets(session: Session, ttl_seconds: int) -> int:

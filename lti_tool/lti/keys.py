@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import secrets
 
@@ -44,6 +45,22 @@ def ensure_signing_key(session: Session) -> ToolKey:
         session.add(key)
         session.flush()
     return key
+
+
+def private_key_object(key: ToolKey) -> rsa.RSAPrivateKey:
+    """The parsed private key of a tool key, to sign with."""
+    return _parse_private_pem(key.kid, key.private_pem)
+
+
+# Parsing a PEM runs RSA consistency checks that cost ~40 ms of CPU, a hundred times the
+# signature itself. Keyed by kid and PEM: a rotated key is a new entry, and the few retired
+# ones simply age out, so nothing here can outlive or shadow what the database says.
+@functools.lru_cache(maxsize=8)
+def _parse_private_pem(kid: str, pem: str) -> rsa.RSAPrivateKey:
+    parsed = serialization.load_pem_private_key(pem.encode(), password=None)
+    if not isinstance(parsed, rsa.RSAPrivateKey):
+        raise KeyError_(f"tool key {kid} is not an RSA key")
+    return parsed
 
 
 def signing_key(session: Session) -> ToolKey | None:

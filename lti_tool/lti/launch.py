@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 import jwt
 from jwt.algorithms import RSAAlgorithm
-from pylti1p3.contrib.flask import FlaskCookieService, FlaskMessageLaunch, FlaskRequest
+from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskRequest
 from pylti1p3.exception import LtiException
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -19,7 +19,7 @@ from lti_tool.errors import LaunchError
 from lti_tool.lti import claims
 from lti_tool.lti.models import ACTIVE, LoginState, Platform
 from lti_tool.lti.platform_keys import PlatformKeyError, platform_key
-from lti_tool.lti.registry import DatabaseToolConf, find_deployment, find_platform
+from lti_tool.lti.registry import DatabaseToolConf, find_deployment
 from lti_tool.lti.session_service import NoCookieService, NullSessionService
 
 _REQUIRED_CLAIMS = {
@@ -61,9 +61,10 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         policy: LaunchPolicy,
         key_session_factory: Callable[[], Session],
     ):
+        self.tool_conf = DatabaseToolConf(session)
         super().__init__(
             FlaskRequest(session={}),
-            DatabaseToolConf(session),
+            self.tool_conf,
             session_service=NullSessionService(),
             cookie_service=NoCookieService(FlaskRequest(session={})),
         )
@@ -119,7 +120,7 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         client_id = self.get_client_id()
         if body.get("azp") and body["azp"] not in audiences:
             raise LaunchError("azp is not one of the audiences")
-        platform = find_platform(self.db, iss, client_id)
+        platform = self.tool_conf.platform(iss, client_id)
         if platform is None:
             raise LaunchError(f"no active registration for issuer {iss!r} and client id {client_id!r}")
         if self.login_state is not None and self.login_state.platform_id != platform.id:

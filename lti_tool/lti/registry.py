@@ -46,7 +46,8 @@ def to_registration(session: Session, platform: Platform, *, with_signing_key: b
         registration.set_auth_audience(platform.auth_audience)
     if with_signing_key:
         signing = keys.ensure_signing_key(session)
-        registration.set_tool_private_key(signing.private_pem)
+        # A parsed key object (PyJWT signs with it as with a PEM), parsed once per process.
+        registration.set_tool_private_key(keys.private_key_object(signing))  # type: ignore[arg-type]
         # pylti1p3 derives the kid from the public key; ours is explicit, so pin it.
         registration.get_kid = lambda: signing.kid  # type: ignore[method-assign]
     return registration
@@ -62,13 +63,25 @@ class DatabaseToolConf(ToolConfAbstract):
         super().__init__()
         self.session = session
         self.issuers_relation_types = _ManyClients()
+        self._platforms: dict[tuple[str, str | None], Platform | None] = {}
+
+    def platform(self, iss: str, client_id: str | None) -> Platform | None:
+        """find_platform, answered once per issuer and client id for the life of this object.
+
+        One object serves one launch, whose checks and pylti1p3's ask the same question
+        several times; a new launch builds a new object and sees the database as it is.
+        """
+        key = (iss, client_id)
+        if key not in self._platforms:
+            self._platforms[key] = find_platform(self.session, iss, client_id)
+        return self._platforms[key]
 
     def find_registration_by_issuer(self, iss: str, *args: Any, **kwargs: Any) -> Registration:
-        platform = find_platform(self.session, iss, None)
+        platform = self.platform(iss, None)
         return to_registration(self.session, platform, with_signing_key=False) if platform else None  # type: ignore[return-value]
 
     def find_registration_by_params(self, iss: str, client_id: str, *args: Any, **kwargs: Any) -> Registration:
-        platform = find_platform(self.session, iss, client_id)
+        platform = self.platform(iss, client_id)
         return to_registration(self.session, platform, with_signing_key=False) if platform else None  # type: ignore[return-value]
 
     def find_deployment(self, iss: str, deployment_id: str) -> LibDeployment | None:
@@ -77,7 +90,7 @@ class DatabaseToolConf(ToolConfAbstract):
     def find_deployment_by_params(
         self, iss: str, deployment_id: str, client_id: str, *args: Any, **kwargs: Any
     ) -> LibDeployment | None:
-        platform = find_platform(self.session, iss, client_id)
+        platform = self.platform(iss, client_id)
         if platform is None:
             return None
         deployment = find_deployment(self.session, platform, deployment_id)
