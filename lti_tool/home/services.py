@@ -18,12 +18,18 @@ class CourseRow:
     role: str
 
 
+def launch_record(session: Session, user: User, launch_id: str | None) -> LaunchRecord | None:
+    """The launch that started this session, if it belongs to this user."""
+    if not launch_id:
+        return None
+    record = session.get(LaunchRecord, launch_id)
+    return record if record is not None and record.user_id == user.id else None
+
+
 def launch_claims(session: Session, user: User, launch_id: str | None) -> dict:
     """The claims of the launch that started this session, if it belongs to this user."""
-    if not launch_id:
-        return {}
-    record = session.get(LaunchRecord, launch_id)
-    return record.claims if record is not None and record.user_id == user.id else {}
+    record = launch_record(session, user, launch_id)
+    return record.claims if record is not None else {}
 
 
 def courses_of(session: Session, user: User) -> list[CourseRow]:

@@ -16,10 +16,6 @@ from lti_tool.policy import may_view_course, may_view_overview
 bp = Blueprint("home", __name__)
 
 
-def _launch() -> dict:
-    return services.launch_claims(get_session(), current_user, session.get("launch_id"))
-
-
 @bp.route("/")
 def index():
     if current_user.is_authenticated:
@@ -35,7 +31,10 @@ def learner_home():
     """The portfolio; after a launch from a course, that course's part of it comes first."""
     from lti_tool.portfolio.evidence_views import launch_course, render_timeline
 
-    launch = _launch()
+    # Held while launch_course() looks the same launch up: the session's identity map keeps
+    # only weak references, and a held record is answered from it instead of a second query.
+    record = services.launch_record(get_session(), current_user, session.get("launch_id"))
+    launch = record.claims if record is not None else {}
     return render_timeline(
         "home/learner.html",
         course=launch_course(),
