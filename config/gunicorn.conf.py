@@ -1,5 +1,6 @@
 """Gunicorn settings for `leerpaspoort serve` and production."""
 
+import gc
 import os
 
 bind = os.environ.get("LEERPASPOORT_BIND", "127.0.0.1:8000")
@@ -19,6 +20,10 @@ def post_worker_init(worker):
     from lti_tool.wsgi import app
 
     worker.leerpaspoort_outbox = start_embedded_worker(app)
+    # Modules, mappers and the application live as long as the worker: move them out of the
+    # collector's sight, or every full collection walks them again (about 2 ms of CPU per launch).
+    gc.collect()
+    gc.freeze()
 
 
 def worker_exit(server, worker):
