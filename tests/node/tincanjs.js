@@ -139,6 +139,24 @@ async function main() {
     assert.equal(await ok("retrieveState", "bookmark", { agent: learner, activity, registration }), null);
   });
 
+  await step("activity profile: If-None-Match * to create, If-Match with the ETag to update", async () => {
+    const cfg = { activity, contentType: "application/json" };
+    await ok("saveActivityProfile", "highscores", { top: [["Ahmed", 7]] }, cfg);
+    const [error, xhr] = await call("saveActivityProfile", "highscores", { top: [] }, cfg);
+    assert.ok(error, "creating again over an existing profile is refused");
+    assert.equal(xhr.status, 412);
+    const profile = await ok("retrieveActivityProfile", "highscores", { activity });
+    assert.deepEqual(profile.contents, { top: [["Ahmed", 7]] });
+    await ok("saveActivityProfile", "highscores", { top: [["Ahmed", 9]] }, { ...cfg, lastSHA1: profile.etag });
+    assert.deepEqual((await ok("retrieveActivityProfile", "highscores", { activity })).contents, { top: [["Ahmed", 9]] });
+    assert.deepEqual(await ok("retrieveActivityProfileIds", { activity }), ["highscores"]);
+  });
+
+  await step("agent profile as plain text", async () => {
+    await ok("saveAgentProfile", "language", "nl-NL", { agent: learner, contentType: "text/plain" });
+    assert.equal((await ok("retrieveAgentProfile", "language", { agent: learner })).contents, "nl-NL");
+  });
+
   succeed({ client: "tincanjs", version: lrs.version, sent: [attempted.id, ...batch.map((s) => s.id)], activityId: activity.id, registration, learner: { mbox: learner.mbox } });
 }
 

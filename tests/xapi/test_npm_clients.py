@@ -201,7 +201,9 @@ def test_tincanjs_saves_with_put_as_1_0_2_and_keeps_state_per_registration(node_
     assert first["verb"]["id"] == VERBS + "attempted"  # the PUT, not the refused changed copy
     assert first["context"]["registration"] == summary["registration"]
     documents = documents_of(db, summary["activityId"])
-    assert set(documents) == {"suspend_data"}
+    assert set(documents) == {"suspend_data", "highscores"}  # the bookmark was dropped
+    assert json.loads(documents["highscores"].content) == {"top": [["Ahmed", 9]]}
+    assert documents["highscores"].registration is None
     assert documents["suspend_data"].registration == summary["registration"]
     assert json.loads(documents["suspend_data"].content) == {"progress": 80}
 
