@@ -30,8 +30,8 @@ from lti_tool.portfolio.models import (
     Portfolio,
     Reflection,
 )
+from lti_tool.portfolio.rich_input import rich_text_from_form
 from lti_tool.portfolio.uploads import ALLOWED_TYPES, PreparedFile, QuotaExceededError
-from lti_tool.richtext import sanitise_html
 from lti_tool.storage import Storage, content_key, delete_after_commit, put_content_in_transaction
 
 # What a learner can add; "module" evidence only comes from xAPI statements.
@@ -278,7 +278,7 @@ def _apply(session: Session, evidence: Evidence, data: EvidenceInput) -> None:
     evidence.type = data.type
     evidence.kind = kind_of(data.type)
     evidence.title = data.title.strip()[:300]
-    evidence.description = sanitise_html(data.description)
+    evidence.description = rich_text_from_form(data.description)
     evidence.occurred_on = data.occurred_on
     evidence.context_id = data.context_id
     evidence.url = (data.url or "").strip() or None if data.type == "link" else None

@@ -8,8 +8,6 @@ refused with `ReflectionConflictError` when someone else (another tab) changed i
 
 from __future__ import annotations
 
-import html
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -36,15 +34,14 @@ from lti_tool.portfolio.models import (
     ReflectionRevision,
 )
 from lti_tool.portfolio.ownership import portfolio_of
-from lti_tool.richtext import plain_text, sanitise_html
+from lti_tool.portfolio.rich_input import rich_text_from_form
+from lti_tool.richtext import plain_text
 
 METHODS = (STARR, FREE)
 FREE_FIELDS = ("body",)
 TITLE_LIMIT = 300
 # A reflection field is prose, not a document store (limit on the HTML the editor sends).
 FIELD_LIMIT = 100_000
-
-_TAG = re.compile(r"<[a-zA-Z/!]")
 
 
 class ReflectionError(DomainError):
@@ -87,12 +84,7 @@ def fields_of(method: str) -> tuple[str, ...]:
 
 def to_html(value: str | None) -> str:
     """Sanitise rich text; plain text (a form without the editor) becomes paragraphs first."""
-    if not value:
-        return ""
-    if not _TAG.search(value):
-        paragraphs = [p.strip() for p in re.split(r"\r?\n\s*\r?\n", value) if p.strip()]
-        value = "".join("<p>" + html.escape(p).replace("\n", "<br>") + "</p>" for p in paragraphs)
-    return sanitise_html(value)
+    return rich_text_from_form(value)
 
 
 def clean_draft(method: str, draft: Draft) -> tuple[str, dict[str, str]]:
