@@ -13,7 +13,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from itsdangerous import BadSignature, SignatureExpired
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from lti_tool.demo.course import DEEP_LINK, HINT_MAX_AGE, IFRAME, WINDOW, hints, tool_target
 from lti_tool.demo.errors import DemoError
@@ -89,7 +89,8 @@ def authorize(
         raise DemoError("The login_hint names nobody on this demo platform.")
     item = None
     if hint.get("i") is not None:
-        item = session.get(DemoCourseItem, hint["i"])
+        # The claims name the item's gradebook column too: load both in one query.
+        item = session.get(DemoCourseItem, hint["i"], options=[joinedload(DemoCourseItem.line_item)])
         if item is None or item.demo_platform_id != demo.id:
             raise DemoError("This activity is no longer on the demo course.")
     body = _id_token_claims(session, demo, person, hint, item, nonce=nonce, launch_url=launch_url, base_url=base_url)
