@@ -34,6 +34,13 @@ def _platform(db, issuer="https://moodle.example.nl", client_id="client-a") -> P
     return platform
 
 
+def _message(platform_id: int, **fields) -> OutboxMessage:
+    """An outbox row as the admin page and housekeeping see it (not queued through enqueue_score)."""
+    values = dict(kind="ags.score", platform_id=platform_id, target_url="http://lms/s", payload={}, ordering_key="k")
+    values.update(fields)
+    return OutboxMessage(**values)
+
+
 def _score(db, platform, **changes):
     arguments = dict(
         platform=platform,
@@ -188,6 +195,12 @@ def _demo_line_item_url(db, demo_app) -> str:
     return line_item_url(demo_app.extensions["leerpaspoort.settings"].base_url, column.id)
 
 
+@pytest.fixture
+def demo_target(db, demo_app):
+    """The demo platform's row and the URL of its gradebook column."""
+    return db.get(Platform, demo_app.extensions["test.demo"].platform_id), _demo_line_item_url(db, demo_app)
+
+
 def _demo_score(db, demo_app, user_sub="4"):
     from lti_tool.demo.models import DemoScore
 
@@ -195,9 +208,9 @@ def _demo_score(db, demo_app, user_sub="4"):
     return db.scalars(select(DemoScore).where(DemoScore.user_id == user_sub)).one()
 
 
-def test_a_queued_score_reaches_the_demo_gradebook(db, demo_app):
-    platform = db.get(Platform, demo_app.extensions["test.demo"].platform_id)
-    message = _score(db, platform, line_item_url=_demo_line_item_url(db, demo_app), comment="Good reflection")
+def test_a_queued_score_reaches_the_demo_gradebook(db, demo_app, demo_target):
+    platform, url = demo_target
+    message = _score(db, platform, line_item_url=url, comment="Good reflection")
     db.commit()
 
     attempted = OutboxWorker(demo_app).drain()
@@ -212,9 +225,8 @@ def test_a_queued_score_reaches_the_demo_gradebook(db, demo_app):
     assert stored.timestamp == delivered.sent_stamp
 
 
-def test_two_scores_in_the_same_second_are_both_accepted_with_timestamps_a_second_apart(db, demo_app):
-    platform = db.get(Platform, demo_app.extensions["test.demo"].platform_id)
-    url = _demo_line_item_url(db, demo_app)
+def test_two_scores_in_the_same_second_are_both_accepted_with_timestamps_a_second_apart(db, demo_app, demo_target):
+    platform, url = demo_target
     first = _score(db, platform, line_item_url=url, score_given=6)
     second = _score(db, platform, line_item_url=url, score_given=9)
     db.commit()
@@ -242,6 +254,38 @@ def scripted_platform(db):
 @pytest.fixture
 def worker(app):
     return OutboxWorker(app, worker_id="worker-a", client=ServiceClient(session_factory(app), timeout=2.0))
+
+
+@pytest.fixture
+def scores_arrive(scripted_platform):
+    """An event set when the scripted platform has answered a score POST (a hook may run first)."""
+    arrived = threading.Event()
+    original = scripted_platform._handle
+
+    def note_scores(request):
+        response = original(request)
+        if request.path.endswith("/scores"):
+            arrived.set()
+        return response
+
+    scripted_platform._handle = note_scores
+    return arrived
+
+
+def _process_env(settings_overrides, tmp_path, **settings) -> dict[str, str]:
+    """The environment of a `leerpaspoort`/gunicorn process on the test database, without the demo."""
+    import os
+
+    env = dict(
+        os.environ,
+        LEERPASPOORT_ENV="test",
+        LEERPASPOORT_DATABASE_URL=settings_overrides["database_url"],
+        LEERPASPOORT_INSTANCE_PATH=str(tmp_path / "instance"),
+        LEERPASPOORT_DEMO_ENABLED="false",
+        LEERPASPOORT_OUTBOX_POLL_INTERVAL="0.2",
+    )
+    env.update({f"LEERPASPOORT_{name.upper()}": value for name, value in settings.items()})
+    return env
 
 
 def _queue(db, scripted, user_sub="4", score_given=8):
@@ -425,7 +469,7 @@ def test_a_failed_older_score_does_not_block_the_newer_one(db, scripted_platform
 
 
 def test_a_message_of_an_unknown_kind_fails_with_a_clear_reason(db, scripted_platform, worker):
-    message = OutboxMessage(kind="carrier.pigeon", platform_id=scripted_platform.platform.id, target_url="http://x", payload={}, ordering_key="k")
+    message = _message(scripted_platform.platform.id, kind="carrier.pigeon", target_url="http://x")
     db.add(message)
     db.commit()
 
@@ -469,8 +513,7 @@ def test_two_workers_at_once_deliver_every_message_exactly_once_and_in_order_per
     learners = [str(n) for n in range(10, 25)]
     for round_number in (1, 2):
         for learner in learners:
-            _score(db, scripted_platform.platform, line_item_url=scripted_platform.base_url + "/lineitems/1/lineitem", user_sub=learner, score_given=round_number)
-    db.commit()
+            _queue(db, scripted_platform, user_sub=learner, score_given=round_number)
     start = threading.Barrier(2)
     errors: list[BaseException] = []
 
@@ -500,21 +543,13 @@ def test_two_workers_at_once_deliver_every_message_exactly_once_and_in_order_per
 # --- the worker loop ---------------------------------------------------------------------------
 
 
-def test_the_worker_loop_delivers_runs_housekeeping_and_stops_when_told(app, db, scripted_platform, settings_overrides):
+def test_the_worker_loop_delivers_runs_housekeeping_and_stops_when_told(app, db, scripted_platform, scores_arrive):
     stale = LoginState(state="stale", nonce="stale-nonce", platform_id=scripted_platform.platform.id, created_at=utcnow() - timedelta(days=1))
     db.add(stale)
     message = _queue(db, scripted_platform)
-    stop = threading.Event()
-    original = scripted_platform._handle
 
-    def stop_after_the_score(request):
-        response = original(request)
-        if request.path.endswith("/scores"):
-            stop.set()
-        return response
-
-    scripted_platform._handle = stop_after_the_score
-    finished = threading.Thread(target=run_worker, args=(app,), kwargs={"stop": stop})
+    # Told to stop as soon as the platform has answered the score.
+    finished = threading.Thread(target=run_worker, args=(app,), kwargs={"stop": scores_arrive})
     finished.start()
     finished.join(30)
 
@@ -537,14 +572,25 @@ def test_worker_once_delivers_what_is_due_and_returns_the_count(app, db, scripte
 def _tenant_messages(db, platform_row) -> dict[str, OutboxMessage]:
     other = _platform(db, issuer="https://other.example", client_id="other")
     rows = {
-        "delivered": OutboxMessage(kind="ags.score", platform_id=platform_row.id, target_url="http://lms/s", payload={"userId": "4"}, ordering_key="a", status=DELIVERED, attempts=1, last_status_code=204, delivered_at=utcnow()),
-        "failed": OutboxMessage(kind="ags.score", platform_id=platform_row.id, target_url="http://lms/s", payload={"userId": "5"}, ordering_key="b", status=FAILED, attempts=1, last_status_code=400, last_error="userId is not an enrolled learner"),
-        "pending": OutboxMessage(kind="ags.score", platform_id=platform_row.id, target_url="http://lms/s", payload={"userId": "6"}, ordering_key="c", attempts=2, last_status_code=503, last_error="maintenance"),
-        "other": OutboxMessage(kind="ags.score", platform_id=other.id, target_url="http://other/s", payload={"userId": "7"}, ordering_key="d", status=FAILED, last_error="OTHER TENANT ERROR"),
+        "delivered": _message(platform_row.id, payload={"userId": "4"}, ordering_key="a", status=DELIVERED, attempts=1, last_status_code=204, delivered_at=utcnow()),
+        "failed": _message(platform_row.id, payload={"userId": "5"}, ordering_key="b", status=FAILED, attempts=1, last_status_code=400, last_error="userId is not an enrolled learner"),
+        "pending": _message(platform_row.id, payload={"userId": "6"}, ordering_key="c", attempts=2, last_status_code=503, last_error="maintenance"),
+        "other": _message(other.id, target_url="http://other/s", payload={"userId": "7"}, ordering_key="d", status=FAILED, last_error="OTHER TENANT ERROR"),
     }
     db.add_all(rows.values())
     db.commit()
     return rows
+
+
+@pytest.fixture
+def admin_rows(db, launcher, platform) -> dict[str, OutboxMessage]:
+    """An administrator of the test platform is signed in; its deliveries and another tenant's exist."""
+    launcher.enter("launch-site-admin-resource-link")
+    return _tenant_messages(db, _platform_row(db, platform))
+
+
+def _admin_token(client) -> str:
+    return _csrf(client.get("/admin/outbox").get_data(as_text=True))
 
 
 def _platform_row(db, test_platform) -> Platform:
@@ -555,10 +601,7 @@ def _csrf(html: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
-def test_an_administrator_sees_the_deliveries_of_their_own_platform_with_the_platforms_answer(client, db, launcher, platform):
-    launcher.enter("launch-site-admin-resource-link")
-    rows = _tenant_messages(db, _platform_row(db, platform))
-
+def test_an_administrator_sees_the_deliveries_of_their_own_platform_with_the_platforms_answer(client, admin_rows):
     page = client.get("/admin/outbox")
 
     assert page.status_code == 200
@@ -567,13 +610,10 @@ def test_an_administrator_sees_the_deliveries_of_their_own_platform_with_the_pla
     assert "userId is not an enrolled learner" in html and "maintenance" in html
     assert "OTHER TENANT ERROR" not in html
     assert html.count("Retry now") == 1
-    assert f'data-message-id="{rows["other"].id}"' not in html
+    assert f'data-message-id="{admin_rows["other"].id}"' not in html
 
 
-def test_the_page_filters_by_status(client, db, launcher, platform):
-    launcher.enter("launch-site-admin-resource-link")
-    _tenant_messages(db, _platform_row(db, platform))
-
+def test_the_page_filters_by_status(client, admin_rows):
     failed = client.get("/admin/outbox?status=failed").get_data(as_text=True)
     unknown = client.get("/admin/outbox?status=everything").get_data(as_text=True)
 
@@ -596,66 +636,46 @@ def test_without_a_session_the_page_is_refused(client):
     assert client.get("/admin/outbox").status_code == 401
 
 
-def test_retry_without_a_csrf_token_is_refused_and_changes_nothing(client, db, launcher, platform):
-    launcher.enter("launch-site-admin-resource-link")
-    rows = _tenant_messages(db, _platform_row(db, platform))
-
-    response = client.post(f"/admin/outbox/{rows['failed'].id}/retry", data={"csrf_token": "forged"})
+def test_retry_without_a_csrf_token_is_refused_and_changes_nothing(client, db, admin_rows):
+    response = client.post(f"/admin/outbox/{admin_rows['failed'].id}/retry", data={"csrf_token": "forged"})
 
     assert response.status_code == 400
-    assert _reload(db, rows["failed"]).status == FAILED
+    assert _reload(db, admin_rows["failed"]).status == FAILED
 
 
-def test_retry_now_puts_a_failed_delivery_back_in_the_queue(client, db, launcher, platform):
-    launcher.enter("launch-site-admin-resource-link")
-    rows = _tenant_messages(db, _platform_row(db, platform))
-    token = _csrf(client.get("/admin/outbox").get_data(as_text=True))
-
-    response = client.post(f"/admin/outbox/{rows['failed'].id}/retry", data={"csrf_token": token})
+def test_retry_now_puts_a_failed_delivery_back_in_the_queue(client, db, admin_rows):
+    response = client.post(f"/admin/outbox/{admin_rows['failed'].id}/retry", data={"csrf_token": _admin_token(client)})
 
     assert response.status_code == 302
-    retried = _reload(db, rows["failed"])
+    retried = _reload(db, admin_rows["failed"])
     assert (retried.status, retried.attempts) == (PENDING, 0)
     assert retried.next_attempt_at <= utcnow()
     assert "tried again" in client.get(response.headers["Location"]).get_data(as_text=True)
 
 
 @pytest.mark.parametrize("which", ["other", "delivered", "pending"])
-def test_retry_refuses_another_tenants_or_a_not_failed_delivery(client, db, launcher, platform, which):
-    launcher.enter("launch-site-admin-resource-link")
-    rows = _tenant_messages(db, _platform_row(db, platform))
-    before = _reload(db, rows[which]).status
-    token = _csrf(client.get("/admin/outbox").get_data(as_text=True))
+def test_retry_refuses_another_tenants_or_a_not_failed_delivery(client, db, admin_rows, which):
+    before = _reload(db, admin_rows[which]).status
 
-    response = client.post(f"/admin/outbox/{rows[which].id}/retry", data={"csrf_token": token})
+    response = client.post(f"/admin/outbox/{admin_rows[which].id}/retry", data={"csrf_token": _admin_token(client)})
 
     assert response.status_code == 404
-    assert _reload(db, rows[which]).status == before
+    assert _reload(db, admin_rows[which]).status == before
 
 
 # --- the embedded worker (leerpaspoort serve) ----------------------------------------------------
 
 
-def test_of_two_embedded_workers_one_delivers_and_the_other_takes_over_when_it_stops(app, db, scripted_platform, tmp_path):
+def test_of_two_embedded_workers_one_delivers_and_the_other_takes_over_when_it_stops(app, db, scripted_platform, scores_arrive, tmp_path):
     from lti_tool.outbox.embedded import EmbeddedWorker
 
-    received = threading.Event()
-    original = scripted_platform._handle
-
-    def note_scores(request):
-        response = original(request)
-        if request.path.endswith("/scores"):
-            received.set()
-        return response
-
-    scripted_platform._handle = note_scores
     lock = tmp_path / "outbox-worker.lock"
     first = EmbeddedWorker(app, lock, standby=0.05).start()
     assert first.active.wait(10)
     second = EmbeddedWorker(app, lock, standby=0.05).start()
     try:
         message = _queue(db, scripted_platform)
-        assert received.wait(20)
+        assert scores_arrive.wait(20)
         assert not second.active.is_set()
 
         first.stop()
@@ -676,8 +696,7 @@ def test_no_embedded_worker_starts_when_the_setting_is_off(app):
     assert start_embedded_worker(app) is None
 
 
-def test_gunicorn_with_the_embedded_worker_delivers_the_outbox_and_stops_on_sigterm(db, scripted_platform, settings_overrides, tmp_path):
-    import os
+def test_gunicorn_with_the_embedded_worker_delivers_the_outbox_and_stops_on_sigterm(db, scripted_platform, scores_arrive, settings_overrides, tmp_path):
     import signal
     import socket
     import subprocess
@@ -685,31 +704,11 @@ def test_gunicorn_with_the_embedded_worker_delivers_the_outbox_and_stops_on_sigt
 
     from lti_tool.settings import PROJECT_DIR
 
-    received = threading.Event()
-    original = scripted_platform._handle
-
-    def note_scores(request):
-        response = original(request)
-        if request.path.endswith("/scores"):
-            received.set()
-        return response
-
-    scripted_platform._handle = note_scores
     message = _queue(db, scripted_platform)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = dict(
-        os.environ,
-        LEERPASPOORT_ENV="test",
-        LEERPASPOORT_DATABASE_URL=settings_overrides["database_url"],
-        LEERPASPOORT_INSTANCE_PATH=str(tmp_path / "instance"),
-        LEERPASPOORT_DEMO_ENABLED="false",
-        LEERPASPOORT_OUTBOX_EMBEDDED_WORKER="true",
-        LEERPASPOORT_OUTBOX_POLL_INTERVAL="0.2",
-        LEERPASPOORT_BIND=f"127.0.0.1:{port}",
-        LEERPASPOORT_WORKERS="2",
-    )
+    env = _process_env(settings_overrides, tmp_path, outbox_embedded_worker="true", bind=f"127.0.0.1:{port}", workers="2")
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", str(PROJECT_DIR / "config" / "gunicorn.conf.py"), "lti_tool.wsgi:app"],
         env=env,
@@ -717,7 +716,7 @@ def test_gunicorn_with_the_embedded_worker_delivers_the_outbox_and_stops_on_sigt
         stderr=subprocess.PIPE,
     )
     try:
-        delivered = received.wait(60)
+        delivered = scores_arrive.wait(60)
     finally:
         server.send_signal(signal.SIGTERM)
         _, stderr = server.communicate(timeout=60)
@@ -734,12 +733,11 @@ def test_housekeeping_removes_old_delivered_messages_and_expired_tokens_but_keep
 
     platform = _platform(db)
     old = utcnow() - timedelta(days=31)
-    rows = {
-        "old delivered": OutboxMessage(kind="ags.score", platform_id=platform.id, target_url="u", payload={}, ordering_key="a", status=DELIVERED, delivered_at=old, created_at=old),
-        "new delivered": OutboxMessage(kind="ags.score", platform_id=platform.id, target_url="u", payload={}, ordering_key="b", status=DELIVERED, delivered_at=utcnow()),
-        "old failed": OutboxMessage(kind="ags.score", platform_id=platform.id, target_url="u", payload={}, ordering_key="c", status=FAILED, created_at=old),
-    }
-    db.add_all(rows.values())
+    db.add_all([
+        _message(platform.id, ordering_key="a", status=DELIVERED, delivered_at=old, created_at=old),
+        _message(platform.id, ordering_key="b", status=DELIVERED, delivered_at=utcnow()),
+        _message(platform.id, ordering_key="c", status=FAILED, created_at=old),
+    ])
     db.add_all([
         ServiceToken(platform_id=platform.id, scope_key="expired", access_token="x", expires_at=utcnow() - timedelta(minutes=1)),
         ServiceToken(platform_id=platform.id, scope_key="valid", access_token="y", expires_at=utcnow() + timedelta(minutes=30)),
@@ -755,36 +753,18 @@ def test_housekeeping_removes_old_delivered_messages_and_expired_tokens_but_keep
     assert [t.scope_key for t in db.scalars(select(ServiceToken))] == ["valid"]
 
 
-def test_the_worker_command_delivers_and_stops_cleanly_on_sigterm(db, scripted_platform, settings_overrides, tmp_path):
-    import os
+def test_the_worker_command_delivers_and_stops_cleanly_on_sigterm(db, scripted_platform, scores_arrive, settings_overrides, tmp_path):
     import signal
     import subprocess
     import sys
     from pathlib import Path
 
-    received = threading.Event()
-    original = scripted_platform._handle
-
-    def note_scores(request):
-        response = original(request)
-        if request.path.endswith("/scores"):
-            received.set()
-        return response
-
-    scripted_platform._handle = note_scores
     message = _queue(db, scripted_platform)
-    env = dict(
-        os.environ,
-        LEERPASPOORT_ENV="test",
-        LEERPASPOORT_DATABASE_URL=settings_overrides["database_url"],
-        LEERPASPOORT_INSTANCE_PATH=str(tmp_path / "instance"),
-        LEERPASPOORT_DEMO_ENABLED="false",
-        LEERPASPOORT_OUTBOX_POLL_INTERVAL="0.2",
-    )
+    env = _process_env(settings_overrides, tmp_path)
     command = Path(sys.executable).with_name("leerpaspoort")
     worker_process = subprocess.Popen([str(command), "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        delivered = received.wait(60)
+        delivered = scores_arrive.wait(60)
     finally:
         worker_process.send_signal(signal.SIGTERM)
         _, stderr = worker_process.communicate(timeout=60)
@@ -828,15 +808,14 @@ def test_the_production_example_runs_the_worker_as_its_own_service():
 def test_retry_refuses_a_failed_score_that_a_newer_one_has_replaced(client, db, launcher, platform):
     launcher.enter("launch-site-admin-resource-link")
     tenant = _platform_row(db, platform)
-    older = OutboxMessage(kind="ags.score", platform_id=tenant.id, target_url="http://lms/s", payload={"userId": "5", "scoreGiven": 3}, ordering_key="k", status=FAILED, last_status_code=400)
-    newer = OutboxMessage(kind="ags.score", platform_id=tenant.id, target_url="http://lms/s", payload={"userId": "5", "scoreGiven": 9}, ordering_key="k", status=DELIVERED, delivered_at=utcnow())
+    older = _message(tenant.id, payload={"userId": "5", "scoreGiven": 3}, status=FAILED, last_status_code=400)
+    newer = _message(tenant.id, payload={"userId": "5", "scoreGiven": 9}, status=DELIVERED, delivered_at=utcnow())
     db.add(older)
     db.flush()
     db.add(newer)
     db.commit()
-    token = _csrf(client.get("/admin/outbox").get_data(as_text=True))
 
-    response = client.post(f"/admin/outbox/{older.id}/retry", data={"csrf_token": token})
+    response = client.post(f"/admin/outbox/{older.id}/retry", data={"csrf_token": _admin_token(client)})
 
     assert response.status_code == 302
     assert _reload(db, older).status == FAILED
