@@ -5,7 +5,7 @@ one the fetch URL handed out). Other credentials writing about the same registra
 import, a reporting tool, the LMS itself) send plain xAPI: the cmi5 rules are obligations of an
 AU within its session (cmi5 7.1, 9.3), and a session exists only through the fetch URL.
 
-One query per request: the session, its AU, and the few statements the rules depend on.
+One indexed query per request: the session, its AU, and the few statements the rules depend on.
 """
 
 from __future__ import annotations
@@ -32,7 +32,9 @@ from lti_tool.modules.models import Cmi5Session, ModulePackage, ModuleRegistrati
 from xapi import guards
 from xapi.auth import Credential
 from xapi.errors import ForbiddenError
-from xapi.models import Statement
+from xapi.models import Statement, StatementFilter
+from xapi.statement_index import REGISTRATION
+from xapi.statement_keys import registration_key
 
 
 class Cmi5RuleError(ForbiddenError):
@@ -66,7 +68,29 @@ def enforce_cmi5_rules(session: Session, credential: Credential, statements: lis
 
 
 def load_session_facts(session: Session, credential: Credential) -> SessionFacts | None:
-    """The session behind an AU credential and what the rules need from its statements, or None."""
+    """The session behind an AU credential and what the rules need from its statements, or None.
+
+    Every step is an index lookup: the registration (unique), its sessions, and the statements
+    of that one registration through the LRS's registration filter keys."""
+    relevant = (
+        select(
+            Statement.statement_id,
+            Statement.verb_id,
+            Statement.credential_id,
+            Statement.object_activity_id,
+            Statement.timestamp,
+            Statement.payload,
+        )
+        .join(StatementFilter, StatementFilter.statement_seq == Statement.seq)
+        .where(
+            StatementFilter.tenant_id == credential.tenant_id,
+            StatementFilter.kind == REGISTRATION,
+            StatementFilter.value_key == registration_key(credential.registration),
+            Statement.verb_id.in_(AU_VERBS | {LAUNCHED}),
+            Statement.voided.is_(False),
+        )
+        .subquery()
+    )
     rows = session.execute(
         select(
             Cmi5Session.id,
@@ -75,36 +99,38 @@ def load_session_facts(session: Session, credential: Credential) -> SessionFacts
             ModuleUnit.lms_activity_id,
             ModuleUnit.mastery_score,
             ModulePackage.content_key,
-            Statement.statement_id,
-            Statement.verb_id,
-            Statement.credential_id,
-            Statement.payload,
+            relevant.c.statement_id,
+            relevant.c.verb_id,
+            relevant.c.credential_id,
+            relevant.c.payload,
         )
+        .select_from(ModuleRegistration)
+        .join(Cmi5Session, Cmi5Session.registration_id == ModuleRegistration.id)
         .join(ModuleUnit, ModuleUnit.id == Cmi5Session.unit_id)
         .join(ModulePackage, ModulePackage.id == ModuleUnit.package_id)
-        .join(ModuleRegistration, ModuleRegistration.id == Cmi5Session.registration_id)
         .outerjoin(
-            Statement,
+            relevant,
             and_(
-                Statement.tenant_id == Cmi5Session.platform_id,
-                Statement.registration == ModuleRegistration.registration,
-                Statement.object_activity_id == ModuleUnit.lms_activity_id,
-                Statement.voided.is_(False),
+                relevant.c.object_activity_id == ModuleUnit.lms_activity_id,
                 or_(
                     # This session's own cmi5 verbs (the credential is the session's alone).
-                    and_(Statement.credential_id == credential.id, Statement.verb_id.in_(AU_VERBS)),
+                    and_(relevant.c.credential_id == credential.id, relevant.c.verb_id.in_(AU_VERBS)),
                     # Completed and Passed count once per registration, whichever session sent them.
-                    Statement.verb_id.in_((COMPLETED, PASSED)),
+                    relevant.c.verb_id.in_((COMPLETED, PASSED)),
                     # The LMS's Launched statement of this session holds its launchMode.
                     and_(
-                        Statement.verb_id == LAUNCHED,
-                        Statement.credential_id.is_(None),
-                        Statement.timestamp >= Cmi5Session.launched_at,
+                        relevant.c.verb_id == LAUNCHED,
+                        relevant.c.credential_id.is_(None),
+                        relevant.c.timestamp >= Cmi5Session.launched_at,
                     ),
                 ),
             ),
         )
-        .where(Cmi5Session.credential_key == credential.key, Cmi5Session.platform_id == credential.tenant_id)
+        .where(
+            ModuleRegistration.registration == credential.registration.lower(),
+            ModuleRegistration.platform_id == credential.tenant_id,
+            Cmi5Session.credential_key == credential.key,
+        )
     ).all()
     if not rows:
         return None

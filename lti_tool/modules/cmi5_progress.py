@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session
 from lti_tool.modules.cmi5_move_on import AUProgress, all_satisfied, au_satisfied
 from lti_tool.modules.cmi5_statements import COMPLETED, FAILED, PASSED, SATISFIED
 from lti_tool.modules.models import ModulePackage
-from xapi.models import Statement
+from xapi.models import Statement, StatementFilter
+from xapi.statement_index import REGISTRATION
+from xapi.statement_keys import registration_key
 
 NOT_ATTEMPTED = "not-attempted"
 IN_PROGRESS = "in-progress"
@@ -23,11 +25,16 @@ def verbs_by_activity(
     found: dict[str, set[str]] = defaultdict(set)
     if not activity_ids:
         return found
+    # Through the LRS's registration filter keys: an index lookup of this one registration's
+    # statements, where the registration column alone would scan the tenant's statements.
     rows = session.execute(
         select(Statement.object_activity_id, Statement.verb_id)
+        .join(StatementFilter, StatementFilter.statement_seq == Statement.seq)
         .where(
+            StatementFilter.tenant_id == tenant_id,
+            StatementFilter.kind == REGISTRATION,
+            StatementFilter.value_key == registration_key(registration),
             Statement.tenant_id == tenant_id,
-            Statement.registration == registration.lower(),
             Statement.actor_key == actor_key,
             Statement.object_activity_id.in_(activity_ids),
             Statement.voided.is_(False),
