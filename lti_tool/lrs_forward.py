@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import xapi
+from lti_tool.lti.models import Platform
 from lti_tool.outbox.models import OutboxMessage
 from lti_tool.outbox.services import Outcome
 from lti_tool.settings import Settings
@@ -75,11 +76,14 @@ def enqueue_forward(session: Session, settings: Settings, tenant_id: int, statem
     target = normalise_endpoint(settings.lrs_forward_endpoint)
     if session.info.get(SOURCE_INFO_KEY) == target:
         return []  # pulled from the forward target: sending them back would loop
+    # The tenant is a platform, whose administrator sees the deliveries; an LRS tenant without
+    # one (a deleted platform's leftover credential) still forwards rather than fail the store.
+    platform_id = tenant_id if session.get(Platform, tenant_id) is not None else None
     messages = []
     for start in range(0, len(statement_ids), FORWARD_BATCH):
         message = OutboxMessage(
             kind=FORWARD_KIND,
-            platform_id=tenant_id,
+            platform_id=platform_id,
             target_url=target,
             payload={"tenant_id": tenant_id, "statement_ids": statement_ids[start : start + FORWARD_BATCH]},
             ordering_key=ordering_key(tenant_id),

@@ -264,3 +264,12 @@ def test_an_administrator_can_retry_a_failed_batch_after_newer_ones_went_out(app
 
     assert [m.status for m in forwards(db)] == [DELIVERED, DELIVERED]
     assert sorted(remote_lrs.statement_ids()) == sorted([failing["id"], later["id"]])
+
+
+def test_a_tenant_without_a_platform_still_forwards(app, db, remote_lrs):
+    from lti_tool.lrs_forward import enqueue_forward
+
+    (message,) = enqueue_forward(db, app.extensions["leerpaspoort.settings"], 424242, [str(uuid.uuid4())])
+    db.commit()
+    assert (message.platform_id, message.status) == (None, PENDING)
+

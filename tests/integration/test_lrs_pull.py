@@ -266,3 +266,33 @@ def test_command_refuses_bad_arguments_and_unreachable_endpoints(cli, args, mess
     assert result.exit_code != 0
     assert message in result.output
     assert db.scalars(select(Statement)).all() == []
+
+
+# --- where a page leaves the cursor ---------------------------------------------------------------
+
+
+def _page(*stored: str, through: str | None = None):
+    from xapi.client import StatementPage
+
+    return StatementPage([{"id": str(uuid.uuid4()), "stored": value} for value in stored], through)
+
+
+def test_the_cursor_is_the_latest_stored_on_the_page_whatever_its_order():
+    from lti_tool.lrs_pull import _page_cursor
+
+    assert _page_cursor(_page("2026-11-02T09:00:01.000Z", "2026-11-02T09:00:03.000Z", "2026-11-02T09:00:02.000Z")) == "2026-11-02T09:00:03.000Z"
+
+
+def test_the_cursor_never_passes_what_the_remote_calls_consistent():
+    from lti_tool.lrs_pull import _page_cursor
+
+    page = _page("2026-11-02T09:00:01.000Z", "2026-11-02T09:00:03.000Z", through="2026-11-02T09:00:02.000Z")
+    assert _page_cursor(page) == "2026-11-02T09:00:02.000Z"
+
+
+def test_a_page_without_usable_stored_times_leaves_the_cursor_alone():
+    from lti_tool.lrs_pull import _page_cursor
+
+    assert _page_cursor(_page()) is None
+    assert _page_cursor(_page("yesterday")) is None
+
