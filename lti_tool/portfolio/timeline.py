@@ -1,8 +1,9 @@
 """One timeline of evidence (formal and informal) and reflections, newest first.
 
 The page is chosen by one UNION query over both tables (filters and search applied in SQL,
-LIMIT/OFFSET on the union), then the rows of that page are loaded with their files, tags and
-courses in a handful of IN queries: the number of queries does not grow with the page.
+LIMIT/OFFSET on the union), then the rows of that page are loaded with what their cards show of
+files and tags, and their courses, in a handful of IN queries: the number of queries does not
+grow with the page.
 """
 
 from __future__ import annotations
@@ -11,12 +12,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, String, and_, cast, exists, false, func, literal, or_, select, type_coerce, union, union_all
-from sqlalchemy.orm import Session, defer, selectinload
+from sqlalchemy import Date, String, and_, case, cast, exists, false, func, literal, or_, select, type_coerce, union, union_all
+from sqlalchemy.orm import Session, defer
 
 from lti_tool.competencies.models import Competency, CompetencyFramework, EvidenceCompetency
 from lti_tool.people.models import Context
-from lti_tool.portfolio.models import FORMAL, INFORMAL, Evidence, EvidenceTag, Reflection
+from lti_tool.portfolio.models import FORMAL, INFORMAL, Evidence, EvidenceFile, EvidenceTag, Reflection
 
 PAGE_SIZE = 25
 REFLECTION = "reflection"
@@ -59,6 +60,10 @@ class Entry:
     evidence: Evidence | None = None
     reflection: Reflection | None = None
     course: Context | None = None
+    # What an evidence card shows of its files and tags (read as plain rows, see _card_details).
+    file_count: int = 0
+    thumbnail_file_id: int | None = None
+    tags: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -173,9 +178,10 @@ def timeline(session: Session, portfolio_id: int, filters: TimelineFilter, page_
             .where(Evidence.id.in_(evidence_ids))
             # The card never shows the description: leave it in the database. A module's outcome
             # (a small JSON object) gives the card its status and score.
-            .options(selectinload(Evidence.files), selectinload(Evidence.tags), defer(Evidence.description))
+            .options(defer(Evidence.description))
         )
     } if evidence_ids else {}
+    files, tags = _card_details(session, evidence_ids)
     reflections = (
         {item.id: item for item in session.scalars(select(Reflection).where(Reflection.id.in_(reflection_ids)))}
         if reflection_ids
@@ -190,11 +196,47 @@ def timeline(session: Session, portfolio_id: int, filters: TimelineFilter, page_
     for row in rows:
         if row.entry_kind == "evidence" and row.id in evidence:
             item = evidence[row.id]
-            entries.append(Entry("evidence", row.day, evidence=item, course=courses.get(item.context_id)))
+            count, thumbnail_id = files.get(item.id, (0, None))
+            entries.append(
+                Entry(
+                    "evidence", row.day, evidence=item, course=courses.get(item.context_id),
+                    file_count=count, thumbnail_file_id=thumbnail_id, tags=tags.get(item.id, []),
+                )
+            )
         elif row.id in reflections:
             item = reflections[row.id]
             entries.append(Entry(REFLECTION, row.day, reflection=item, course=courses.get(item.context_id)))
     return TimelinePage(entries, page, has_next, filters)
+
+
+def _card_details(session: Session, evidence_ids: list[int]) -> tuple[dict[int, tuple[int, int | None]], dict[int, list[str]]]:
+    """Per item: (number of files, the first file with a thumbnail), and the tags in order.
+
+    Plain rows rather than the ORM relationships: a card needs a count, one id and some words,
+    and building the File and Tag objects cost more than the rest of the page's queries together.
+    """
+    if not evidence_ids:
+        return {}, {}
+    files = {
+        row.evidence_id: (row.count, row.thumbnail_id)
+        for row in session.execute(
+            select(
+                EvidenceFile.evidence_id,
+                func.count().label("count"),
+                func.min(case((EvidenceFile.thumbnail_key.is_not(None), EvidenceFile.id))).label("thumbnail_id"),
+            )
+            .where(EvidenceFile.evidence_id.in_(evidence_ids))
+            .group_by(EvidenceFile.evidence_id)
+        )
+    }
+    tags: dict[int, list[str]] = {}
+    for evidence_id, tag in session.execute(
+        select(EvidenceTag.evidence_id, EvidenceTag.tag)
+        .where(EvidenceTag.evidence_id.in_(evidence_ids))
+        .order_by(EvidenceTag.evidence_id, EvidenceTag.tag)
+    ):
+        tags.setdefault(evidence_id, []).append(tag)
+    return files, tags
 
 
 @dataclass

@@ -205,3 +205,32 @@ def test_the_timeline_survives_hostile_titles(learner, db):
     make_evidence(db, learner, title='<script>alert(1)</script><img src=x onerror=alert(2)>', tags=['"><svg onload=alert(3)>'])
     html = learner.get("/portfolio").get_data(as_text=True)
     assert "<script>alert(1)" not in html and "<svg onload" not in html and "<img src=x" not in html
+
+
+def test_an_evidence_card_shows_its_first_thumbnail_its_file_count_and_its_tags_in_order(learner, db):
+    from lti_tool.portfolio.models import EvidenceFile
+
+    def stored(evidence_id, name, thumbnail):
+        return EvidenceFile(evidence_id=evidence_id, storage_key=f"evidence/{name}", original_name=name,
+                            thumbnail_key=f"evidence/{name}-thumb" if thumbnail else None,
+                            content_type="image/jpeg", size=10, sha256=name.ljust(64, "0"))
+
+    with_files = make_evidence(db, learner, type="photo", title="Photos", tags=["zorg", "Avond", "EHBO"])
+    make_evidence(db, learner, title="Plain note", occurred_on=date(2025, 1, 1))
+    other = make_evidence(db, learner, type="photo", title="Other photo", occurred_on=date(2024, 1, 1))
+    files = [stored(with_files.id, "scan", False), stored(with_files.id, "first", True), stored(with_files.id, "second", True),
+             stored(other.id, "other", True)]
+    db.add_all(files)
+    db.commit()
+
+    page = learner.get("/portfolio").get_data(as_text=True)
+    cards = {}
+    for card in re.findall(r'data-testid="timeline-evidence">(.*?)</div>\s*</li>', page, re.S):
+        cards[re.search(r'pf-entry-title"><a [^>]*>([^<]+)<', card).group(1)] = card
+
+    assert f'src="/portfolio/files/{files[1].id}/thumbnail"' in cards["Photos"]
+    assert "3 files" in cards["Photos"]
+    assert re.findall(r"<li>([^<]+)</li>", cards["Photos"]) == ["Avond", "EHBO", "zorg"]
+    assert f'src="/portfolio/files/{files[3].id}/thumbnail"' in cards["Other photo"] and "1 file" in cards["Other photo"]
+    assert "pf-thumb" not in cards["Plain note"] and "file" not in cards["Plain note"].split("</h3>")[1]
+    assert "pf-tags" not in cards["Plain note"]
