@@ -25,8 +25,9 @@ tool's latency is measured under the full load; "all requests" is printed beside
     .venv/bin/python benchmarks/launch.py --in-process [--launches 200]
 
 runs the same five steps through the Flask test client in this process (no server, no
-concurrency) and prints the CPU time and the SQL statements of each step: figures that stay
-comparable on a busy machine, where the latencies above do not.
+concurrency) and prints the CPU time and the SQL statements of each step. Other work on the
+machine disturbs these far less than the latencies above (CPU still moves by about 10 % on a
+busy machine; the statement counts are exact), so judge a change by them.
 """
 
 from __future__ import annotations
