@@ -1,7 +1,9 @@
 "use strict";
 // @xapi/xapi (xapijs) against our LRS: statements (single, batch, by id, filtered query with
 // `more`, voiding), state with and without a registration, activity and agent profiles with
-// ETags, agents, activities and about. Run once per xAPI version the library can be told to send:
+// ETags, agents, activities and about. The library sends the `version` it is given as the
+// X-Experience-API-Version of every request (its TypeScript type lists 1.0.0-1.0.3 only, but
+// "2.0.0" goes through unchanged). Run once per version:
 //   node xapi-xapi.js --endpoint http://127.0.0.1:5000/xapi/ --key K --secret S --version 2.0.0
 
 const crypto = require("node:crypto");
