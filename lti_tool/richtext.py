@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import unescape
+
 import nh3
 
 # What the editor's toolbar can produce; anything else is dropped.
@@ -27,5 +29,7 @@ def sanitise_html(html: str | None) -> str:
 
 
 def plain_text(html: str | None) -> str:
-    """Strip every tag, for titles, search and CSV."""
-    return nh3.clean(html or "", tags=set()).strip()
+    """Strip every tag and return the text itself, for titles, search and CSV."""
+    # nh3 answers HTML (`&` becomes `&amp;`); the result is text that templates escape when they
+    # show it, so the entities are decoded here or a title "A & B" would read "A &amp; B".
+    return unescape(nh3.clean(html or "", tags=set())).strip()
