@@ -8,11 +8,13 @@ us, so a script or handler that reaches the DOM and is only stopped by CSP count
 
 from __future__ import annotations
 
+import html
 import re
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from tests.browser.world import build_world
+from tests.browser.world import Person, build_world
 
 # Each attack reports itself through alert(), window.__xss or a call to a function that does not
 # exist (a page error): whichever way it runs, the test sees it.
@@ -79,6 +81,7 @@ def hostile_world(live_server, demo_app, browser, monkeypatch):
     monkeypatch.setitem(services.PEOPLE_BY_SUB, "4", hostile_sam)
     monkeypatch.setitem(services.DEMO_CONTEXT, "title", HOSTILE_COURSE)
     world, contexts = build_world(demo_app, browser, live_server, hostile_text, hostile_uploads=True)
+    _add_hostile_links(world, contexts["learner"])
     for context in contexts.values():
         context.add_init_script(TRAP)
     yield world, contexts, demo_app
@@ -86,15 +89,31 @@ def hostile_world(live_server, demo_app, browser, monkeypatch):
         context.close()
 
 
+def _add_hostile_links(world, context) -> None:
+    """The other unsafe addresses as link evidence: each is refused, or kept and must stay harmless."""
+    learner = Person(context, world.base_url)
+    for address in URL_ATTACKS[1:]:
+        response = learner.post(
+            "/portfolio/evidence/new",
+            form={"type": "link", "title": "link: " + address[:40], "occurred_on": "2026-09-02", "course": "", "url": address, "save": "Save"},
+            expect_status=(302, 303, 400),
+        )
+        if response.status != 400:
+            world.evidence_ids.append(int(re.search(r"/evidence/(\d+)", response.headers["location"]).group(1)))
+    learner.page.close()
+
+
 def _pages(world) -> list[tuple[str, str]]:
     pages = [
         ("learner", "/home"), ("learner", "/portfolio"), ("learner", f"/portfolio/courses/{world.context_id}"),
-        ("learner", f"/courses/{world.context_id}"), ("learner", "/portfolio/reflections/"),
+        ("instructor", f"/courses/{world.context_id}"), ("learner", "/portfolio/reflections/"),
         ("learner", "/competencies/"), ("learner", "/competencies/summary"), ("learner", "/portfolio/collections/"),
         ("learner", f"/portfolio/collections/{world.collection_id}"), ("learner", "/portfolio/coaches"),
         ("learner", f"/assessments/{world.assessment_link_id}"), ("learner", f"/activities/reflection/{world.reflection_link_id}"),
-        ("instructor", f"/assessments/submissions/{world.submission_id}"), ("instructor", "/overview"),
-        ("instructor", f"/courses/{world.context_id}/completions"),
+        ("instructor", f"/assessments/submissions/{world.submission_id}"), ("admin", "/overview"),
+        ("instructor", f"/courses/{world.context_id}/completions"), ("instructor", f"/courses/{world.context_id}/completions/summary"),
+        ("instructor", f"/activities/reflection/{world.reflection_link_id}"),
+        ("instructor", f"/activities/reflection/{world.reflection_link_id}/submissions/{world.activity_reflection_id}"),
         ("coach", f"/showcase/{world.collection_id}"), ("coach", "/home"),
         ("admin", "/modules/"), ("admin", "/competencies/admin"), ("admin", f"/courses/{world.context_id}/completions"),
         ("visitor", world.secret_link), ("visitor", "/demo"),
@@ -172,39 +191,42 @@ def test_the_hostile_text_is_shown_as_text(hostile_world):
     assert "<" in title and "onerror" in title or "<script>" in title, title
 
 
+FILE_LINK = re.compile(r'(?:href|src)="([^"]*/files/[^"]*)"')
+
+
+def _file_urls(context, url: str) -> set[str]:
+    """Every link to a stored file on a page, as the person who sees that page."""
+    return {html.unescape(found) for found in FILE_LINK.findall(context.request.get(url).text())}
+
+
 def test_uploads_are_served_as_attachments_or_re_encoded_images_never_as_active_content(hostile_world):
-    world, contexts, app = hostile_world
-    request = contexts["learner"].request
-    # An SVG with script and an HTML page posing as a JPEG are refused (the photo type takes images only).
+    world, contexts, _app = hostile_world
+    # An SVG with script, an HTML page posing as a JPEG and an HTML document are refused outright.
     assert world.upload_refusals["drawing.svg"] == 400, world.upload_refusals
     assert world.upload_refusals["holiday.jpg"] == 400, world.upload_refusals
     assert world.upload_refusals["page.html"] == 400, world.upload_refusals
-    from sqlalchemy import select
-
-    from lti_tool.db import session_scope
-    from lti_tool.portfolio.models import EvidenceFile
-
+    # Files as each person reaches them: the owner, the assessor (frozen copy) and a visitor of the secret link.
+    sources = [("learner", world.url(f"/portfolio/evidence/{evidence_id}")) for evidence_id in world.evidence_ids]
+    sources += [("instructor", world.url(f"/assessments/submissions/{world.submission_id}")), ("visitor", world.secret_link)]
+    served = {(role, link) for role, page_url in sources for link in _file_urls(contexts[role], page_url)}
+    routes = {re.sub(r"/\d+|/s/[^/]+", "/N", urlsplit(link).path).split("/files/")[0] for _, link in served}
+    assert {"/portfolio", "/assessments/submissions/N", "/showcase/N"} <= routes, routes
     problems = []
-    with session_scope(app) as session:
-        files = session.scalars(select(EvidenceFile).order_by(EvidenceFile.id)).all()
-        stored = [(f.id, f.original_name, f.content_type) for f in files]
-    assert stored, "no files were stored"
-    for file_id, name, _content_type in stored:
-        for path in (f"/portfolio/files/{file_id}", f"/portfolio/files/{file_id}/thumbnail"):
-            response = request.get(world.url(path), max_redirects=0)
-            if response.status == 404 and path.endswith("thumbnail"):
-                continue
-            assert response.status == 200, f"{path}: {response.status}"
-            headers = response.headers
-            kind = headers.get("content-type", "")
-            disposition = headers.get("content-disposition", "")
-            if headers.get("x-content-type-options") != "nosniff":
-                problems.append(f"{path} ({name}): no X-Content-Type-Options: nosniff")
-            if "svg" in kind or "html" in kind or "xml" in kind or "javascript" in kind:
-                problems.append(f"{path} ({name}): served as {kind}")
-            inline_image = kind in ("image/png", "image/jpeg", "image/webp") and not disposition.startswith("attachment")
-            if not disposition.startswith("attachment") and not inline_image:
-                problems.append(f"{path} ({name}): {kind} served inline ({disposition or 'no Content-Disposition'})")
+    for role, link in sorted(served):
+        response = contexts[role].request.get(urljoin(world.base_url + "/", link), max_redirects=0)
+        assert response.status == 200, f"{link} as {role}: {response.status}"
+        headers = response.headers
+        kind = headers.get("content-type", "")
+        disposition = headers.get("content-disposition", "")
+        if headers.get("x-content-type-options") != "nosniff":
+            problems.append(f"{link}: no X-Content-Type-Options: nosniff")
+        if any(active in kind for active in ("svg", "html", "xml", "javascript")):
+            problems.append(f"{link}: served as {kind}")
+        inline_image = kind in ("image/png", "image/jpeg", "image/webp")
+        # A PDF may open in the browser's viewer only inside a CSP sandbox: no scripts, no origin.
+        sandboxed_pdf = kind == "application/pdf" and "sandbox" in headers.get("content-security-policy", "")
+        if not disposition.startswith("attachment") and not inline_image and not sandboxed_pdf:
+            problems.append(f"{link}: {kind} served inline ({disposition or 'no Content-Disposition'})")
     assert not problems, "\n".join(problems)
 
 

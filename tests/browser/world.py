@@ -331,9 +331,16 @@ def build_world(app, browser, base_url: str, text: Text, *, hostile_uploads: boo
     world.reflection_link_id = _id_from(learner.page.frame(name="tool-frame").url, r"/activities/reflection/(\d+)")
     learner.post(
         f"/activities/reflection/{world.reflection_link_id}",
-        form={"title": text("activity reflection title"), "body": text("activity reflection body"), "save": "Save"},
-        expect_status=None,
+        # Both methods' fields: the activity keeps those of the method the teacher chose.
+        form={"title": text("activity reflection title"), "body": text("activity reflection body"), "situation": text("situation"),
+              "task": text("task"), "action": text("action"), "result": text("result"), "reflection": text("reflection"), "save": "Save"},
     )
+    with session_scope(app) as session:
+        from lti_tool.portfolio.models import Reflection
+
+        world.activity_reflection_id = session.scalars(
+            select(Reflection.id).where(Reflection.id.not_in(world.reflection_ids)).order_by(Reflection.id.desc())
+        ).first()
     learner.launch("Launch as learner", nth=2)
     world.module_link_id = _id_from(learner.page.frame(name="tool-frame").url, r"/modules/launch/(\d+)") if "/modules/launch/" in learner.page.frame(name="tool-frame").url else 0
 
