@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from typing import Iterable
 
-from sqlalchemy import event, select
+from sqlalchemy import bindparam, event, select, update
 from sqlalchemy.orm import Session
 
 from xapi.models import Activity, insert_ignoring_conflicts
@@ -91,26 +91,53 @@ def record_definitions(session: Session, tenant_id: int, activities: Iterable[di
     }
     if not definitions:
         return
-    existing = {
-        row.activity_key: row
-        for row in session.scalars(
-            select(Activity).where(Activity.tenant_id == tenant_id, Activity.activity_key.in_(list(definitions)))
-        )
-    }
+    keys = sorted(definitions)
+    existing = {key: definition for key, definition in session.execute(*_known_rows(tenant_id, keys))}
     for key, (activity_id, definition) in definitions.items():
-        row = existing.get(key)
-        if row is None:
+        stored = existing.get(key)
+        if stored is None:
             # Two requests may define a new activity at once: the loser keeps its statement.
             session.execute(
-                insert_ignoring_conflicts(session, Activity)
-                .values(tenant_id=tenant_id, activity_key=key, activity_id=activity_id, definition=definition)
+                _insert_ignoring_conflicts(session),
+                {"tenant_id": tenant_id, "activity_key": key, "activity_id": activity_id, "definition": definition},
             )
             merged = definition
         else:
-            merged = merge_definition(row.definition, definition)
-            if merged != row.definition:
-                row.definition = merged
+            merged = merge_definition(stored, definition)
+            if merged != stored:
+                session.execute(_UPDATE_DEFINITION, {"tenant": tenant_id, "key": key, "merged": merged})
         _remember_after_commit(session, tenant_id, key, merged)
+
+
+# Built once: constructing statements costs more CPU than running them (see statement_store).
+ACTIVITIES = Activity.__table__
+_KNOWN_ONE = select(ACTIVITIES.c.activity_key, ACTIVITIES.c.definition).where(
+    ACTIVITIES.c.tenant_id == bindparam("tenant"), ACTIVITIES.c.activity_key == bindparam("key")
+)
+_KNOWN_MANY = select(ACTIVITIES.c.activity_key, ACTIVITIES.c.definition).where(
+    ACTIVITIES.c.tenant_id == bindparam("tenant"), ACTIVITIES.c.activity_key.in_(bindparam("keys", expanding=True))
+)
+_UPDATE_DEFINITION = (
+    update(ACTIVITIES)
+    .where(ACTIVITIES.c.tenant_id == bindparam("tenant"), ACTIVITIES.c.activity_key == bindparam("key"))
+    # Parameter names differ from column names: an UPDATE reserves those for its SET clause.
+    .values(definition=bindparam("merged", type_=ACTIVITIES.c.definition.type))
+)
+_INSERTS: dict[str, object] = {}
+
+
+def _known_rows(tenant_id: int, keys: list[str]):
+    if len(keys) == 1:
+        return _KNOWN_ONE, {"tenant": tenant_id, "key": keys[0]}
+    return _KNOWN_MANY, {"tenant": tenant_id, "keys": keys}
+
+
+def _insert_ignoring_conflicts(session: Session):
+    dialect = session.get_bind().dialect.name
+    if dialect not in _INSERTS:
+        # On the table, not the entity: an ORM-enabled insert adds a bulk-persistence pass.
+        _INSERTS[dialect] = insert_ignoring_conflicts(session, ACTIVITIES)
+    return _INSERTS[dialect]
 
 
 def canonical_definitions(session: Session, tenant_id: int, activity_ids: Iterable[str]) -> dict[str, dict]:

@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -99,14 +99,7 @@ def store_statements(
 def _store(session, writer: Writer, statements: list[dict], ids: list[str], *, version: str, now: datetime) -> StoreResult:
     tenant_id = writer.tenant_id
     keys = [statement_id.lower() for statement_id in ids]
-    existing = {
-        row.statement_id: row
-        for row in session.execute(
-            select(STATEMENTS.c.statement_id, STATEMENTS.c.payload, STATEMENTS.c.voiding).where(
-                STATEMENTS.c.tenant_id == tenant_id, STATEMENTS.c.statement_id.in_(keys)
-            )
-        )
-    }
+    existing = {row.statement_id: row for row in session.execute(*_by_ids(_EXISTING, tenant_id, keys))}
     result = StoreResult(ids=list(ids))
     new_indexes = []
     for index, (statement, key) in enumerate(zip(statements, keys)):
@@ -127,17 +120,9 @@ def _store(session, writer: Writer, statements: list[dict], ids: list[str], *, v
     target_voiding = {key: row.voiding for key, row in existing.items()}
     target_keys: dict[str, set] = {}
     if targets:
-        for statement_id, voiding in session.execute(
-            select(STATEMENTS.c.statement_id, STATEMENTS.c.voiding).where(
-                STATEMENTS.c.tenant_id == tenant_id, STATEMENTS.c.statement_id.in_(targets)
-            )
-        ):
+        for statement_id, voiding in session.execute(*_by_ids(_TARGET_VOIDING, tenant_id, sorted(targets))):
             target_voiding[statement_id] = voiding
-        for statement_id, kind, value_key in session.execute(
-            select(STATEMENTS.c.statement_id, FILTERS.c.kind, FILTERS.c.value_key)
-            .join(FILTERS, FILTERS.c.statement_seq == STATEMENTS.c.seq)
-            .where(STATEMENTS.c.tenant_id == tenant_id, STATEMENTS.c.statement_id.in_(targets))
-        ):
+        for statement_id, kind, value_key in session.execute(*_by_ids(_TARGET_KEYS, tenant_id, sorted(targets))):
             target_keys.setdefault(statement_id, set()).add((kind, value_key))
     target_voiding.update(batch_voiding)
 
@@ -163,7 +148,10 @@ def _store(session, writer: Writer, statements: list[dict], ids: list[str], *, v
             voiding_targets.append(target)
         result.stored_ids.append(key)
 
-    seqs = session.execute(insert(STATEMENTS).returning(STATEMENTS.c.seq, sort_by_parameter_order=True), rows).scalars().all()
+    if len(rows) == 1:
+        seqs = [session.execute(_INSERT_ONE, rows[0]).scalar_one()]
+    else:
+        seqs = session.execute(_INSERT_MANY, rows).scalars().all()
     filters = [
         {"statement_seq": seq, "kind": kind, "value_key": value_key, "tenant_id": tenant_id}
         for seq, statement_keys in zip(seqs, row_keys)
@@ -222,7 +210,7 @@ def _insert_filters(session: Session, filters: list[dict]) -> None:
     if not filters:
         return
     if session.get_bind().dialect.name != "postgresql":
-        session.execute(insert(FILTERS), filters)
+        session.execute(_INSERT_FILTERS, filters)
         return
     session.execute(
         _UNNEST_FILTERS,
@@ -260,37 +248,64 @@ def _apply_voiding(session: Session, tenant_id: int, targets: list[str], new_voi
     targets = list(dict.fromkeys(targets))
     voided: list[str] = []
     if targets:
-        voided = list(
-            session.scalars(
-                select(STATEMENTS.c.statement_id).where(
-                    STATEMENTS.c.tenant_id == tenant_id,
-                    STATEMENTS.c.statement_id.in_(targets),
-                    STATEMENTS.c.voiding.is_(False),
-                    STATEMENTS.c.voided.is_(False),
-                )
-            )
-        )
+        voided = list(session.scalars(*_by_ids(_VOIDABLE_TARGETS, tenant_id, targets)))
     # A voiding statement may arrive before its target: the target is voided on arrival.
-    voided += [] if not new_voidable else list(
-        session.scalars(
-            select(STATEMENTS.c.object_ref_id)
-            .where(
-                STATEMENTS.c.tenant_id == tenant_id,
-                STATEMENTS.c.voiding.is_(True),
-                STATEMENTS.c.object_ref_id.in_(new_voidable),
-            )
-            .distinct()
-        )
-    )
+    if new_voidable:
+        voided += list(session.scalars(*_by_ids(_VOIDED_AHEAD, tenant_id, new_voidable)))
     voided = [statement_id for statement_id in dict.fromkeys(voided) if statement_id]
     if voided:
-        session.execute(
-            update(STATEMENTS)
-            .where(
-                STATEMENTS.c.tenant_id == tenant_id,
-                STATEMENTS.c.statement_id.in_(voided),
-                STATEMENTS.c.voiding.is_(False),
-            )
-            .values(voided=True)
-        )
+        session.execute(*_by_ids(_MARK_VOIDED, tenant_id, voided))
     return voided
+
+
+# --- the store's statements, built once ------------------------------------------------------------
+# Building a SQLAlchemy statement and expanding an IN list cost far more CPU than SQLite takes to
+# run it; these are built at import, and a single id compares with = instead of IN.
+
+
+def _one_and_many(build):
+    """The (single id, several ids) forms of a statement over `STATEMENTS.c.statement_id`."""
+    return (
+        build(STATEMENTS.c.statement_id == bindparam("id")),
+        build(STATEMENTS.c.statement_id.in_(bindparam("ids", expanding=True))),
+    )
+
+
+def _by_ids(forms, tenant_id: int, ids: list[str]):
+    """Arguments for session.execute: the right form of `forms` with its parameters."""
+    one, many = forms
+    if len(ids) == 1:
+        return one, {"tenant": tenant_id, "id": ids[0]}
+    return many, {"tenant": tenant_id, "ids": list(ids)}
+
+
+# Parameter names differ from column names: an UPDATE reserves those for its SET clause.
+_TENANT = STATEMENTS.c.tenant_id == bindparam("tenant")
+_EXISTING = _one_and_many(
+    lambda match: select(STATEMENTS.c.statement_id, STATEMENTS.c.payload, STATEMENTS.c.voiding).where(_TENANT, match)
+)
+_TARGET_VOIDING = _one_and_many(lambda match: select(STATEMENTS.c.statement_id, STATEMENTS.c.voiding).where(_TENANT, match))
+_TARGET_KEYS = _one_and_many(
+    lambda match: select(STATEMENTS.c.statement_id, FILTERS.c.kind, FILTERS.c.value_key)
+    .join(FILTERS, FILTERS.c.statement_seq == STATEMENTS.c.seq)
+    .where(_TENANT, match)
+)
+_VOIDABLE_TARGETS = _one_and_many(
+    lambda match: select(STATEMENTS.c.statement_id).where(
+        _TENANT, match, STATEMENTS.c.voiding.is_(False), STATEMENTS.c.voided.is_(False)
+    )
+)
+_VOIDED_AHEAD = (
+    select(STATEMENTS.c.object_ref_id)
+    .where(_TENANT, STATEMENTS.c.voiding.is_(True), STATEMENTS.c.object_ref_id == bindparam("id"))
+    .distinct(),
+    select(STATEMENTS.c.object_ref_id)
+    .where(_TENANT, STATEMENTS.c.voiding.is_(True), STATEMENTS.c.object_ref_id.in_(bindparam("ids", expanding=True)))
+    .distinct(),
+)
+_MARK_VOIDED = _one_and_many(
+    lambda match: update(STATEMENTS).where(_TENANT, match, STATEMENTS.c.voiding.is_(False)).values(voided=True)
+)
+_INSERT_ONE = insert(STATEMENTS).returning(STATEMENTS.c.seq)
+_INSERT_MANY = insert(STATEMENTS).returning(STATEMENTS.c.seq, sort_by_parameter_order=True)
+_INSERT_FILTERS = insert(FILTERS)
