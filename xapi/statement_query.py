@@ -11,11 +11,12 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Mapping
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import and_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import and_, bindparam, select
+from sqlalchemy.orm import Session
 
 from xapi.errors import StatementRejectedError
 from xapi.models import Statement, StatementFilter
@@ -194,42 +195,90 @@ class Page:
 def find_statements(session: Session, limits: ReadLimits, query: FilterQuery) -> Page:
     """Run a filter query within the credential's limits; voided statements are left out."""
     keys = list(dict.fromkeys(query.keys + limits.keys()))
-    if keys:
-        # Drive the query from the filter index (tenant, kind, value, seq): it yields matching
-        # statements already in order, so a rare value never scans the whole statement table.
-        kind, value = keys[0]
-        driver = aliased(StatementFilter)
-        order_column = driver.statement_seq
-        statement = (
-            select(Statement.seq, Statement.payload)
-            .select_from(driver)
-            .join(Statement, Statement.seq == driver.statement_seq)
-            .where(driver.tenant_id == limits.tenant_id, driver.kind == kind, driver.value_key == value)
-        )
-    else:
-        order_column = Statement.seq
-        statement = select(Statement.seq, Statement.payload).where(Statement.tenant_id == limits.tenant_id)
-    statement = statement.where(Statement.tenant_id == limits.tenant_id, Statement.voided.is_(False))
-    for kind, value in keys[1:]:
-        matched = aliased(StatementFilter)
-        statement = statement.join(
-            matched,
-            and_(matched.statement_seq == Statement.seq, matched.kind == kind, matched.value_key == value),
-        )
-    if limits.only_credential_id is not None:
-        statement = statement.where(Statement.credential_id == limits.only_credential_id)
-    if query.since is not None:
-        statement = statement.where(Statement.stored > query.since)
-    if query.until is not None:
-        statement = statement.where(Statement.stored <= query.until)
-    if query.after_seq is not None:
-        statement = statement.where(order_column > query.after_seq if query.ascending else order_column < query.after_seq)
-    order = order_column.asc() if query.ascending else order_column.desc()
-    rows = [(seq, payload) for seq, payload in session.execute(statement.order_by(order).limit(query.limit + 1))]
+    shape = _Shape(
+        keys=len(keys),
+        own_only=limits.only_credential_id is not None,
+        since=query.since is not None,
+        until=query.until is not None,
+        after=query.after_seq is not None,
+        ascending=query.ascending,
+    )
+    params: dict = {"tenant_id": limits.tenant_id, "limit": query.limit + 1}
+    for number, (kind, value) in enumerate(keys):
+        params[f"kind_{number}"], params[f"value_{number}"] = kind, value
+    if shape.own_only:
+        params["credential_id"] = limits.only_credential_id
+    if shape.since:
+        params["since"] = query.since
+    if shape.until:
+        params["until"] = query.until
+    if shape.after:
+        params["after_seq"] = query.after_seq
+    rows = [(seq, payload) for seq, payload in session.execute(_filter_statement(shape), params)]
     if len(rows) > query.limit:
         rows = rows[: query.limit]
         return Page(rows, rows[-1][0])
     return Page(rows, None)
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What decides the SQL of a filter query; its values travel as parameters."""
+
+    keys: int
+    own_only: bool
+    since: bool
+    until: bool
+    after: bool
+    ascending: bool
+
+
+_STATEMENTS = Statement.__table__
+_FILTERS = StatementFilter.__table__
+
+
+@lru_cache(maxsize=256)
+def _filter_statement(shape: _Shape):
+    """The SELECT for a query shape, built once: building it costs more CPU than running it."""
+    if shape.keys:
+        # Drive the query from the filter index (tenant, kind, value, seq): it yields matching
+        # statements already in order, so a rare value never scans the whole statement table.
+        driver = _FILTERS.alias("driver")
+        order_column = driver.c.statement_seq
+        statement = (
+            select(_STATEMENTS.c.seq, _STATEMENTS.c.payload)
+            .select_from(driver.join(_STATEMENTS, _STATEMENTS.c.seq == driver.c.statement_seq))
+            .where(
+                driver.c.tenant_id == bindparam("tenant_id"),
+                driver.c.kind == bindparam("kind_0"),
+                driver.c.value_key == bindparam("value_0"),
+            )
+        )
+    else:
+        order_column = _STATEMENTS.c.seq
+        statement = select(_STATEMENTS.c.seq, _STATEMENTS.c.payload)
+    statement = statement.where(_STATEMENTS.c.tenant_id == bindparam("tenant_id"), _STATEMENTS.c.voided.is_(False))
+    for number in range(1, shape.keys):
+        matched = _FILTERS.alias(f"matched_{number}")
+        statement = statement.join(
+            matched,
+            and_(
+                matched.c.statement_seq == _STATEMENTS.c.seq,
+                matched.c.kind == bindparam(f"kind_{number}"),
+                matched.c.value_key == bindparam(f"value_{number}"),
+            ),
+        )
+    if shape.own_only:
+        statement = statement.where(_STATEMENTS.c.credential_id == bindparam("credential_id"))
+    if shape.since:
+        statement = statement.where(_STATEMENTS.c.stored > bindparam("since", type_=_STATEMENTS.c.stored.type))
+    if shape.until:
+        statement = statement.where(_STATEMENTS.c.stored <= bindparam("until", type_=_STATEMENTS.c.stored.type))
+    if shape.after:
+        after = bindparam("after_seq")
+        statement = statement.where(order_column > after if shape.ascending else order_column < after)
+    order = order_column.asc() if shape.ascending else order_column.desc()
+    return statement.order_by(order).limit(bindparam("limit"))
 
 
 def find_statement(session: Session, limits: ReadLimits, query: SingleQuery) -> tuple[int, str] | None:
