@@ -7,7 +7,7 @@ import json
 import logging
 from typing import Any, Iterable
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -39,17 +39,30 @@ def _affected_pairs(session: Session, tenant_id: int, statement_ids: Iterable[st
     ids = sorted({i.lower() for i in statement_ids})
     pairs: dict[Pair, dict[str, Any]] = {}
     for chunk_start in range(0, len(ids), 500):
-        rows = session.execute(
-            select(Statement.actor_key, Statement.object_activity_id, Statement.payload).where(
-                Statement.tenant_id == tenant_id,
-                Statement.statement_id.in_(ids[chunk_start : chunk_start + 500]),
-                Statement.actor_key.is_not(None),
-                Statement.object_activity_id.is_not(None),
-            )
-        )
+        chunk = ids[chunk_start : chunk_start + 500]
+        if len(chunk) == 1:
+            rows = session.execute(_PAIR_OF_ONE, {"tenant": tenant_id, "id": chunk[0]})
+        else:
+            rows = session.execute(_PAIRS_OF_MANY, {"tenant": tenant_id, "ids": chunk})
         for actor_key, activity_id, payload in rows:
             pairs[(actor_key, activity_id)] = json.loads(payload)["actor"]
     return pairs
+
+
+def _pairs_of(match):
+    statements = Statement.__table__
+    return select(statements.c.actor_key, statements.c.object_activity_id, statements.c.payload).where(
+        statements.c.tenant_id == bindparam("tenant"),
+        match(statements.c.statement_id),
+        statements.c.actor_key.is_not(None),
+        statements.c.object_activity_id.is_not(None),
+    )
+
+
+# Built once: this runs after every stored statement, and building a select (with an expanding
+# IN) costs more CPU than SQLite takes to answer it.
+_PAIR_OF_ONE = _pairs_of(lambda column: column == bindparam("id"))
+_PAIRS_OF_MANY = _pairs_of(lambda column: column.in_(bindparam("ids", expanding=True)))
 
 
 def _facts(payloads: list[dict[str, Any]], stored_rows) -> list[StatementFact]:
