@@ -8,7 +8,7 @@ statements, paging through `more`, against gunicorn on SQLite.
 The statements (5,000 actors, 30 verbs with a Zipf-like skew, 2,000 activities in modules of 20,
 5,000 registrations; 30% with a result) are loaded once into a SQLite file cached under
 $TMPDIR/leerpaspoort-bench-cache/, keyed by their number and by the migrations, so a rerun
-starts at once. The load writes the rows the store itself writes (xapi.statement_store.statement_row,
+starts at once. The load (rows built in parallel processes) writes the rows the store itself writes (xapi.statement_store.statement_row,
 for the demo tenant) with the sqlite3 module, secondary indexes dropped during the load and
 built again after it, without a journal: it is a fixture, not an acknowledged write.
 `leerpaspoort serve` (gunicorn) then serves that file on a free port.
@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import multiprocessing
 import os
 import random
 import sqlite3
@@ -60,7 +61,7 @@ from _support import (  # noqa: E402
 
 TARGET_P95_MS = 20.0
 PAGE_LIMIT = 100
-LOAD_TRANSACTION = 20000
+LOAD_TRANSACTION = 10000
 CACHE_DIR = Path(tempfile.gettempdir()) / "leerpaspoort-bench-cache"
 # The loaded statements belong to the demo platform of this (never served) address; the
 # server, on a port of its own, makes a second demo platform beside it.
@@ -97,8 +98,6 @@ def prepare_database(path: Path, statements: int, population: Population) -> Non
         app.extensions["leerpaspoort.engine"].dispose()
 
     started = time.perf_counter()
-    converter = SQLiteRows(tenant_id=tenant_id)
-    maker = StatementMaker(population, 12345)
     first_stored = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(milliseconds=statements)
     connection = sqlite3.connect(building, isolation_level=None)
     connection.execute("PRAGMA journal_mode=OFF")
@@ -109,18 +108,16 @@ def prepare_database(path: Path, statements: int, population: Population) -> Non
     ).fetchall()
     for name, _ in indexes:
         connection.execute(f'DROP INDEX "{name}"')
-    for first in range(1, statements + 1, LOAD_TRANSACTION):
-        rows, filters = [], []
-        for seq in range(first, min(first + LOAD_TRANSACTION, statements + 1)):
-            row, filter_rows = converter.rows(maker(), seq, first_stored + timedelta(milliseconds=seq))
-            rows.append(row)
-            filters.extend(filter_rows)
-        connection.execute("BEGIN")
-        connection.executemany(converter.insert_statement, rows)
-        connection.executemany(converter.insert_filter, filters)
-        connection.execute("COMMIT")
-        done = min(first + LOAD_TRANSACTION - 1, statements)
-        print(f"\rloading statements: {done:,}/{statements:,} ({done / (time.perf_counter() - started):,.0f}/s)", end="", flush=True)
+    converter = SQLiteRows(tenant_id=tenant_id)
+    chunks = [(tenant_id, population, first, min(first + LOAD_TRANSACTION, statements + 1), first_stored) for first in range(1, statements + 1, LOAD_TRANSACTION)]
+    # Building rows (JSON, hashes) is the slow part: other processes build them while this one writes.
+    with multiprocessing.get_context("spawn").Pool(max(1, (os.cpu_count() or 2) - 1)) as pool:
+        for rows, filters, done in pool.imap(_chunk_rows, chunks):
+            connection.execute("BEGIN")
+            connection.executemany(converter.insert_statement, rows)
+            connection.executemany(converter.insert_filter, filters)
+            connection.execute("COMMIT")
+            print(f"\rloading statements: {done:,}/{statements:,} ({done / (time.perf_counter() - started):,.0f}/s)", end="", flush=True)
     print("\nbuilding indexes ...", flush=True)
     for _, sql in indexes:
         connection.execute(sql)
@@ -128,6 +125,19 @@ def prepare_database(path: Path, statements: int, population: Population) -> Non
     connection.close()
     building.rename(path)
     print(f"loaded {statements:,} statements in {time.perf_counter() - started:.0f} s into {path}")
+
+
+def _chunk_rows(chunk) -> tuple[list[tuple], list[tuple], int]:
+    """The rows of statements first..end-1, the same whichever process builds them."""
+    tenant_id, population, first, end, first_stored = chunk
+    converter = SQLiteRows(tenant_id=tenant_id)
+    maker = StatementMaker(population, 12345 + first)
+    rows, filters = [], []
+    for seq in range(first, end):
+        row, filter_rows = converter.rows(maker(), seq, first_stored + timedelta(milliseconds=seq))
+        rows.append(row)
+        filters.extend(filter_rows)
+    return rows, filters, end - 1
 
 
 # --- the queries ------------------------------------------------------------------------------
