@@ -149,6 +149,13 @@ def project_pair(
     learner = learner_for(session, platform, actor_key, actor)
     if learner is None:
         return None
+    return _project_learner_pair(session, platform, learner, actor_key, activity_id, send_grades=send_grades)
+
+
+def _project_learner_pair(
+    session: Session, platform: Platform, learner: User, actor_key: str, activity_id: str, *, send_grades: bool
+) -> Evidence | None:
+    """project_pair once the learner behind the actor is known."""
     actor_keys = session.scalars(
         select(LearnerActor.actor_key).where(LearnerActor.platform_id == platform.id, LearnerActor.user_id == learner.id)
     ).all()
@@ -237,8 +244,16 @@ def project_statements(session: Session, tenant_id: int, statement_ids: Iterable
         log.warning("statements stored for unknown tenant %s; no evidence projected", tenant_id)
         return 0
     pairs = _affected_pairs(session, tenant_id, [*statement_ids, *voided_ids])
+    # A batch usually comes from one learner: find who an actor is once, not once per activity.
+    by_actor: dict[str, tuple[dict[str, Any], list[str]]] = {}
     for (actor_key, activity_id), actor in sorted(pairs.items()):
-        project_pair(session, platform, actor_key, activity_id, actor)
+        by_actor.setdefault(actor_key, (actor, []))[1].append(activity_id)
+    for actor_key, (actor, activity_ids) in by_actor.items():
+        learner = learner_for(session, platform, actor_key, actor)
+        if learner is None:
+            continue
+        for activity_id in activity_ids:
+            _project_learner_pair(session, platform, learner, actor_key, activity_id, send_grades=True)
     return len(pairs)
 
 
