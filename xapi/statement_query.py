@@ -243,11 +243,24 @@ def _filter_statement(shape: _Shape):
     if shape.keys:
         # Drive the query from the filter index (tenant, kind, value, seq): it yields matching
         # statements already in order, so a rare value never scans the whole statement table.
+        # Further filters are checked on their (seq, kind, value) key before a statement row,
+        # with its payload, is read at all.
         driver = _FILTERS.alias("driver")
         order_column = driver.c.statement_seq
+        source = driver
+        for number in range(1, shape.keys):
+            matched = _FILTERS.alias(f"matched_{number}")
+            source = source.join(
+                matched,
+                and_(
+                    matched.c.statement_seq == driver.c.statement_seq,
+                    matched.c.kind == bindparam(f"kind_{number}"),
+                    matched.c.value_key == bindparam(f"value_{number}"),
+                ),
+            )
         statement = (
             select(_STATEMENTS.c.seq, _STATEMENTS.c.payload)
-            .select_from(driver.join(_STATEMENTS, _STATEMENTS.c.seq == driver.c.statement_seq))
+            .select_from(source.join(_STATEMENTS, _STATEMENTS.c.seq == driver.c.statement_seq))
             .where(
                 driver.c.tenant_id == bindparam("tenant_id"),
                 driver.c.kind == bindparam("kind_0"),
@@ -258,16 +271,6 @@ def _filter_statement(shape: _Shape):
         order_column = _STATEMENTS.c.seq
         statement = select(_STATEMENTS.c.seq, _STATEMENTS.c.payload)
     statement = statement.where(_STATEMENTS.c.tenant_id == bindparam("tenant_id"), _STATEMENTS.c.voided.is_(False))
-    for number in range(1, shape.keys):
-        matched = _FILTERS.alias(f"matched_{number}")
-        statement = statement.join(
-            matched,
-            and_(
-                matched.c.statement_seq == _STATEMENTS.c.seq,
-                matched.c.kind == bindparam(f"kind_{number}"),
-                matched.c.value_key == bindparam(f"value_{number}"),
-            ),
-        )
     if shape.own_only:
         statement = statement.where(_STATEMENTS.c.credential_id == bindparam("credential_id"))
     if shape.since:
