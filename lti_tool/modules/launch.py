@@ -20,9 +20,11 @@ from lti_tool.modules.offers import LAUNCHABLE_KINDS, MODULE_PARAM
 from lti_tool.people.models import ResourceLink, User
 from xapi.credentials import issue_scoped_credential
 
-# What a launched module may do: write and read back its own statements, keep its state.
+# What a launched module may do: write and read back its own statements, keep its state, and
+# use profiles: a cmi5 AU must read its learner's cmi5LearnerPreferences agent profile (cmi5
+# section 11). The credential's actor limit keeps agent profiles to that learner's own.
 # It cannot void (voiding needs statements/write on others' statements through `all`).
-MODULE_SCOPES = ("statements/write", "statements/read/mine", "state")
+MODULE_SCOPES = ("statements/write", "statements/read/mine", "state", "profile")
 CREDENTIAL_LIFETIME = timedelta(hours=8)
 
 

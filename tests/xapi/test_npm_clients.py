@@ -318,13 +318,6 @@ def test_tincanjs_runs_a_tin_can_module_launch_to_evidence(node_clients, live, l
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="the cmi5 session credential lacks the `profile` scope (MODULE_SCOPES in lti_tool/modules/launch.py), "
-    "so an AU's read of cmi5LearnerPreferences is refused with 403; @xapi/cmi5 hides this by falling back to "
-    "empty preferences",
-)
 def test_a_cmi5_au_may_read_its_learner_preferences(app, launcher, client, db, platform):
     # cmi5 11.0: the AU reads the cmi5LearnerPreferences document of the launch's actor from the
     # Agent Profile. None was written, so the answer is 404 (no such document), not 403 (not allowed).
