@@ -148,8 +148,9 @@ def _set_language(context, base_url: str, locale: str) -> None:
     page.close()
 
 
-def test_every_page_has_no_serious_or_critical_axe_violations(world):
+def test_every_page_has_no_serious_or_critical_axe_violations(world, demo_app):
     built, contexts = world
+    endpoints = {rule.endpoint for rule in demo_app.url_map.iter_rules()}
     problems: list[str] = []
     for language in ("en", "nl"):
         if language == "nl":
@@ -158,6 +159,8 @@ def test_every_page_has_no_serious_or_critical_axe_violations(world):
         for role, endpoint, template in PAGES:
             if language == "nl" and endpoint not in MAIN_PAGES:
                 continue
+            if endpoint not in endpoints and endpoint != "errors.404":
+                continue  # a page this build of the application does not have
             page = contexts[role].new_page()
             try:
                 url = _path(template, built)
