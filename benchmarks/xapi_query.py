@@ -86,6 +86,9 @@ def prepare_database(path: Path, statements: int, population: Population) -> Non
     from lti_tool.demo.services import ensure_demo_platform
 
     path.parent.mkdir(parents=True, exist_ok=True)
+    # Files of earlier schemas or loaders will never be used again (and 1M statements take GBs).
+    for stale in path.parent.glob(f"xapi-query-{statements}-*"):
+        stale.unlink(missing_ok=True)
     building = path.with_suffix(".building")
     for leftover in (building, Path(f"{building}-wal"), Path(f"{building}-shm")):
         leftover.unlink(missing_ok=True)
