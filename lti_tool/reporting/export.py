@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from lti_tool.reporting.completions import CompletionRow
 
@@ -22,14 +22,23 @@ def _safe_cell(value: object) -> object:
     return "" if value is None else value
 
 
-def to_csv(rows: Iterable[CompletionRow]) -> str:
+def csv_lines(rows: Iterable[CompletionRow], chunk_rows: int = 1000) -> Iterator[str]:
+    """The CSV in pieces of about `chunk_rows` rows, so a whole course streams without one big string."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
-    for row in rows:
+    for number, row in enumerate(rows, 1):
         values = row.as_dict()
         writer.writerow([_safe_cell(values[column]) for column in COLUMNS])
-    return out.getvalue()
+        if number % chunk_rows == 0:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()
+
+
+def to_csv(rows: Iterable[CompletionRow]) -> str:
+    return "".join(csv_lines(rows))
 
 
 def to_json(rows: Iterable[CompletionRow]) -> str:

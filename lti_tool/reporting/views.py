@@ -11,8 +11,17 @@ from lti_tool.db import get_session
 from lti_tool.errors import ForbiddenError, NotFoundError
 from lti_tool.people.models import Context
 from lti_tool.policy import may_view_course
-from lti_tool.reporting.completions import STATUSES, completion_rows, grade_sync_states, status_counts
+from lti_tool.reporting.completions import (
+    STATUSES,
+    completion_rows,
+    grade_sync_states,
+    learner_page,
+    placed_modules,
+    status_counts,
+)
 from lti_tool.reporting.export import to_csv
+
+SEARCH_MAX = 200
 
 bp = Blueprint("reporting", __name__)
 
@@ -49,17 +58,34 @@ def _status_filter() -> str | None:
     return status
 
 
+def _module_filter(modules: dict[str, str]) -> str | None:
+    activity_id = request.args.get("module") or None
+    if activity_id is not None and activity_id not in modules:
+        raise NotFoundError("no such module in this course")
+    return activity_id
+
+
+def _page_number() -> int:
+    raw = request.args.get("page", "1")
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 1_000_000 else 1
+
+
 @bp.get("/courses/<int:context_pk>/completions")
 @login_required
 def completions(context_pk: int):
     context = _course(context_pk)
-    status = _status_filter()
     session = get_session()
-    rows = list(completion_rows(session, current_user.platform_id, context_id=context.id, status=status))
-    modules: dict[str, str] = {}
+    platform_id = current_user.platform_id
+    modules = dict(placed_modules(session, platform_id, context.id))
+    status = _status_filter()
+    activity_id = _module_filter(modules)
+    search = request.args.get("q", "").strip()[:SEARCH_MAX]
+    page = learner_page(
+        session, platform_id, context.id, search=search or None, status=status, activity_id=activity_id, page=_page_number()
+    )
+    rows = list(completion_rows(session, platform_id, context_id=context.id, user_ids=page.user_ids)) if page.user_ids else []
     learners: dict[str, dict] = {}
     for row in rows:
-        modules.setdefault(row.activity_id, row.module_title)
         learner = learners.setdefault(row.learner_sub, {"name": row.learner_name or row.learner_sub, "cells": {}})
         learner["cells"][row.activity_id] = row
     return render_template(
@@ -67,12 +93,30 @@ def completions(context_pk: int):
         context=context,
         modules=modules,
         learners=learners,
-        counts=status_counts(session, current_user.platform_id, context_id=context.id),
-        grade_states=grade_sync_states(session, current_user.platform_id, rows),
+        page=page,
+        grade_states=grade_sync_states(session, platform_id, rows),
         grade_labels=GRADE_LABELS,
         statuses=STATUSES,
         status_labels=STATUS_LABELS,
         chosen_status=status,
+        chosen_module=activity_id,
+        search=search,
+    )
+
+
+@bp.get("/courses/<int:context_pk>/completions/summary")
+@login_required
+def completion_summary(context_pk: int):
+    """Per module: how many learners are in each status. Its own page: it reads the whole course."""
+    context = _course(context_pk)
+    session = get_session()
+    return render_template(
+        "reporting/summary.html",
+        context=context,
+        modules=dict(placed_modules(session, current_user.platform_id, context.id)),
+        counts=status_counts(session, current_user.platform_id, context_id=context.id),
+        statuses=STATUSES,
+        status_labels=STATUS_LABELS,
     )
 
 
@@ -80,7 +124,11 @@ def completions(context_pk: int):
 @login_required
 def completions_csv(context_pk: int):
     context = _course(context_pk)
-    rows = completion_rows(get_session(), current_user.platform_id, context_id=context.id, status=_status_filter())
+    session = get_session()
+    modules = dict(placed_modules(session, current_user.platform_id, context.id))
+    rows = completion_rows(
+        session, current_user.platform_id, context_id=context.id, status=_status_filter(), activity_id=_module_filter(modules)
+    )
     filename = f"completions-{context.context_id}.csv".replace('"', "")
     return Response(
         to_csv(rows),
