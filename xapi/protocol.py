@@ -22,11 +22,12 @@ import io
 import json
 import re
 from datetime import datetime
-from typing import Callable
+from typing import Callable, Collection
 from urllib.parse import parse_qsl, urlencode
 
 from flask import Flask, Response, g, request
 
+from xapi.auth import current_credential
 from xapi.blueprint import bp
 from xapi.errors import CURRENT_VERSION, VERSION_HEADER, BadRequestError, ParameterError, XAPIError
 from xapi.validation import (
@@ -298,11 +299,36 @@ def add_protocol_headers(response: Response) -> Response:
 # --- query parameters (Communication 3.2.s3.b7/b8) ----------------------------------------------
 
 
+def ignores_unknown_parameters() -> bool:
+    """True when this request's credential is a module launch's (limited to one actor and one registration).
+
+    Tin Can players (TinCanJS, and the Storyline and Captivate players built on it) send every
+    parameter of their launch URL they do not know, such as the module's own `?lang=nl`, on each
+    LRS request as "extended" parameters. The content cannot be changed, so for a launch's own
+    credential the LRS recognises them and ignores them (Communication 3.2.s3.b8 lets an LRS
+    recognise parameters the specification does not define). Any other credential keeps the
+    strict 400 of 3.2.s3.b7, so a client's typo is still reported.
+    """
+    credential = current_credential()
+    return credential is not None and credential.actor is not None and credential.registration is not None
+
+
+def unknown_parameters(known: Collection[str]) -> list[str]:
+    """The request's query parameter names outside `known` that must be refused (see above)."""
+    unknown = sorted(set(request.args) - set(known))
+    return unknown if unknown and not ignores_unknown_parameters() else []
+
+
 def query_parameters(allowed: frozenset[str] | set[str]) -> dict[str, str]:
     """Return the request's query parameters, refusing unknown (or wrongly cased) and repeated ones."""
     values: dict[str, str] = {}
+    lenient = None
     for name, value in request.args.items(multi=True):
         if name not in allowed:
+            if lenient is None:
+                lenient = ignores_unknown_parameters()
+            if lenient:
+                continue
             hint = next((known for known in allowed if known.lower() == name.lower()), None)
             rule = f"not a parameter of this resource; did you mean '{hint}'? (names are case-sensitive)" if hint else (
                 f"not a parameter of this resource (allowed: {', '.join(sorted(allowed))})"

@@ -24,7 +24,11 @@ from xapi.guards import check_statements
 from xapi.multipart import MultipartError, boundary_of, build_multipart, parse_multipart
 from xapi.statement_activities import canonical_definitions
 from xapi.statement_format import activity_ids, to_canonical, to_ids
+from xapi.protocol import ignores_unknown_parameters, unknown_parameters
 from xapi.statement_query import (
+    FILTER_PARAMETERS,
+    SINGLE_COMPANIONS,
+    SINGLE_PARAMETERS,
     ReadLimits,
     find_statement,
     find_statements,
@@ -141,6 +145,10 @@ def post_statements():
     credential = require_credential(STATEMENTS_WRITE)
     if "statementId" in request.args:
         raise _reject("Use PUT to store a statement under a statementId.", "statementId", "not allowed on POST")
+    extra = unknown_parameters(())
+    if extra:
+        # Communication 3.2.s3.b7: a parameter the LRS does not recognise is a 400.
+        raise _reject(f"POST takes no parameters, not {', '.join(extra)}.", extra[0], "unknown parameter")
     payload, parts = _read_body()
     ids = _store(credential, _validated(payload, _request_version()), parts)
     return _json_response(json.dumps(ids))
@@ -152,7 +160,7 @@ def put_statement():
     statement_id = request.args.get("statementId")
     if not statement_id:
         raise _reject("PUT needs the statementId parameter.", "statementId", "required on PUT")
-    extra = sorted(set(request.args) - {"statementId"})
+    extra = unknown_parameters({"statementId"})
     if extra:
         raise _reject(f"PUT takes only statementId, not {', '.join(extra)}.", extra[0], "unknown parameter")
     payload, parts = _read_body()
@@ -232,7 +240,11 @@ def _query_params() -> dict[str, str]:
     repeated = [name for name in request.args if len(request.args.getlist(name)) > 1]
     if repeated:
         raise _reject(f"The parameter {repeated[0]} is given more than once.", repeated[0], "may be given once")
-    return request.args.to_dict(flat=True)
+    params = request.args.to_dict(flat=True)
+    if ignores_unknown_parameters():
+        known = {*SINGLE_PARAMETERS, *SINGLE_COMPANIONS, *FILTER_PARAMETERS, "more"}
+        params = {name: value for name, value in params.items() if name in known}
+    return params
 
 
 @bp.get("/statements")

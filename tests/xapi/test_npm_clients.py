@@ -331,14 +331,11 @@ def test_a_cmi5_au_may_read_its_learner_preferences(app, launcher, client, db, p
     assert response.status_code == 404, response.get_data(as_text=True)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="TinCanJS forwards every launch URL parameter it does not know (here the module's own lang=nl) "
-    "to the LRS on every request, as Tin Can launch 'extended' parameters; the LRS refuses unknown "
-    "parameters with 400 (Communication 3.2.s3.b7), so such a module records nothing. Needs a decision: "
-    "the LRS recognising a launch's extra parameter names (3.2.s3.b8), or launches keeping them elsewhere",
-)
 def test_tincanjs_runs_a_module_whose_url_has_its_own_query_string(node_clients, live, launcher, client, db, platform):
+    # TinCanJS sends the module's own lang=nl on every LRS request as an "extended" parameter; the
+    # LRS ignores it for the launch's own credential (Communication 3.2.s3.b8), so the module works.
     url = _tin_can_launch_url(live, launcher, client, db, platform, own_query="lang=nl")
-    run_node(node_clients, "tincanjs-launch.js", "--url", url)
+    summary = run_node(node_clients, "tincanjs-launch.js", "--url", url)
+
+    assert all(seen.query.get("lang") == "nl" for seen in live.xapi_requests())
+    assert set(stored(db, summary["sent"])) == set(summary["sent"])
