@@ -60,7 +60,7 @@ def _remember_after_commit(session: Session, tenant_id: int, key: str, definitio
             for args in session.info.pop(_PENDING, []):
                 _known.remember(*args)
 
-        def rolled_back(_session):
+        def rolled_back(_session, _previous_transaction):
             session.info.pop(_PENDING, None)
 
         event.listen(session, "after_commit", committed, once=True)
