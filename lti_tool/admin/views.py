@@ -9,6 +9,8 @@ from flask_login import current_user, login_required
 
 from lti_tool.db import get_session
 from lti_tool.errors import ForbiddenError, NotFoundError
+from lti_tool.lrs_forward import FORWARD_KIND
+from lti_tool.lti.ags import SCORE_KIND
 from lti_tool.outbox import services as deliveries
 from lti_tool.outbox.models import DELIVERED, FAILED, PENDING
 from lti_tool.policy import is_tool_admin
@@ -16,7 +18,7 @@ from lti_tool.policy import is_tool_admin
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 STATUS_LABELS = {PENDING: _l("Waiting"), DELIVERED: _l("Delivered"), FAILED: _l("Failed")}
-KIND_LABELS = {"ags.score": _l("Grade")}
+KIND_LABELS = {SCORE_KIND: _l("Grade"), FORWARD_KIND: _l("Statements to the external LRS")}
 
 
 @bp.before_request

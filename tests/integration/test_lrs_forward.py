@@ -273,3 +273,15 @@ def test_a_tenant_without_a_platform_still_forwards(app, db, remote_lrs):
     db.commit()
     assert (message.platform_id, message.status) == (None, PENDING)
 
+
+
+def test_the_administrator_s_outbox_page_names_forwarded_statements(app, post, db, launcher, faulty_proxy):
+    post(statement())
+    faulty_proxy.fail_next, faulty_proxy.fail_status = 1, 400
+    OutboxWorker(app).drain()
+    launcher.enter("launch-site-admin-resource-link")
+
+    html = launcher.client.get("/admin/outbox").get_data(as_text=True)
+
+    assert "Statements to the external LRS" in html
+    assert "<code>400</code>" in html
