@@ -379,14 +379,24 @@ def status_counts(session: Session, platform_id: int, *, context_id: int) -> dic
         .exists()
     )
     outcome_status = Evidence.outcome["status"].as_string()
-    with_evidence = session.execute(
-        select(Evidence.activity_id, outcome_status, case((registered, 1), else_=0), func.count())
+    # Each evidence row's status and registration once, then counted (PostgreSQL cannot group by EXISTS).
+    per_row = (
+        select(
+            Evidence.activity_id.label("activity_id"),
+            outcome_status.label("status"),
+            case((registered, 1), else_=0).label("registered"),
+        )
         .select_from(learners)
         .join(Portfolio, Portfolio.owner_id == learners.c.user_id)
         .join(Evidence, Evidence.portfolio_id == Portfolio.id)
         .join(placed, placed.c.activity_id == Evidence.activity_id)
         .where(Evidence.source == SOURCE_XAPI, Evidence.deleted_at.is_(None), Evidence.platform_id == platform_id)
-        .group_by(Evidence.activity_id, outcome_status, case((registered, 1), else_=0))
+        .subquery()
+    )
+    with_evidence = session.execute(
+        select(per_row.c.activity_id, per_row.c.status, per_row.c.registered, func.count()).group_by(
+            per_row.c.activity_id, per_row.c.status, per_row.c.registered
+        )
     ).all()
     registrations = dict(
         session.execute(
