@@ -31,11 +31,15 @@ def axe_violations(target) -> list[dict]:
         # (script-src 'self') rightly blocks injected scripts, and the page must be tested as served.
         target.evaluate(script.read_text(encoding="utf-8") + "\n;undefined")
     return target.evaluate(
-        """tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})
-                .then(results => results.violations.map(v => ({
-                    id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
-                    targets: v.nodes.map(n => n.target.join(' ')),
-                })))""",
+        # Bounded: Playwright's evaluate has no timeout of its own, and a frame that never answers
+        # axe would otherwise hold the test forever.
+        """tags => Promise.race([
+                axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations'], frameWaitTime: 20000}),
+                new Promise((_, reject) => setTimeout(() => reject(new Error('axe did not finish within 90 s')), 90000)),
+            ]).then(results => results.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+                targets: v.nodes.map(n => n.target.join(' ')),
+            })))""",
         WCAG_TAGS,
     )
 
