@@ -4,13 +4,20 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install translations extract-messages bench clean
+.PHONY: run test install node-packages translations extract-messages bench clean
 
 run: install
 	$(BIN)/leerpaspoort serve --host 127.0.0.1 --port 8000
 
-test: install
+test: install node-packages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The npm packages the tests run (real xAPI clients, axe-core), installed from their lock files.
+NODE_LOCKS := $(shell find tests -name package-lock.json -not -path "*/node_modules/*")
+node-packages: $(NODE_LOCKS:package-lock.json=node_modules/.package-lock.json)
+
+%/node_modules/.package-lock.json: %/package-lock.json
+	cd $* && npm ci --no-audit --no-fund --loglevel=error
 
 install: $(STAMP) translations
 
