@@ -13,6 +13,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Mapping
 
+from xapi.client import normalise_endpoint
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_DIR / "config" / "default.toml"
 ENV_PREFIX = "LEERPASPOORT_"
@@ -166,8 +168,12 @@ LRS_FORWARD_VERSIONS = ("1.0.0", "1.0.1", "1.0.2", "1.0.3", "2.0.0")
 def _validate_lrs_forward(settings: Settings) -> None:
     if not settings.lrs_forward_endpoint:
         return
-    if not settings.lrs_forward_endpoint.startswith(("http://", "https://")):
-        raise SettingsError("Setting lrs_forward_endpoint must be an http:// or https:// URL (or empty to forward nothing).")
+    try:
+        # The same check the forwarder makes on every store: a bad URL must stop start-up, not
+        # make every statement write fail later.
+        normalise_endpoint(settings.lrs_forward_endpoint)
+    except ValueError as exc:
+        raise SettingsError(f"Setting lrs_forward_endpoint: {exc} (Leave it empty to forward nothing.)") from None
     if not settings.lrs_forward_key or not settings.lrs_forward_secret:
         raise SettingsError(
             "Forwarding to an external LRS needs its credential: set LEERPASPOORT_LRS_FORWARD_KEY and LEERPASPOORT_LRS_FORWARD_SECRET."

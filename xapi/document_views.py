@@ -92,6 +92,10 @@ def _activity_profile_request() -> DocumentRequest:
     )
     activity_id = parse_activity_id(required_parameter(values, "activityId"))
     profile_id = _document_id(values, "profileId", required=request.method != "GET" and request.method != "HEAD")
+    if credential.actor is not None and request.method not in ("GET", "HEAD"):
+        # An activity profile is shared by everyone who uses the activity; a credential limited
+        # to one learner (a launched module's) may read it but not change it for the others.
+        raise ForbiddenError("This LRS credential is limited to one learner and may only read activity profiles.")
     scope = DocumentScope(documents.ACTIVITY_PROFILE, activity_id=activity_id)
     return DocumentRequest(credential, scope, profile_id, _since(values))
 

@@ -237,14 +237,14 @@ def _attachment_headers(content: AttachmentContent) -> dict[str, str]:
 
 
 def _query_params() -> dict[str, str]:
-    repeated = [name for name in request.args if len(request.args.getlist(name)) > 1]
-    if repeated:
-        raise _reject(f"The parameter {repeated[0]} is given more than once.", repeated[0], "may be given once")
-    params = request.args.to_dict(flat=True)
+    names = list(request.args)
     if ignores_unknown_parameters():
         known = {*SINGLE_PARAMETERS, *SINGLE_COMPANIONS, *FILTER_PARAMETERS, "more"}
-        params = {name: value for name, value in params.items() if name in known}
-    return params
+        names = [name for name in names if name in known]
+    repeated = [name for name in names if len(request.args.getlist(name)) > 1]
+    if repeated:
+        raise _reject(f"The parameter {repeated[0]} is given more than once.", repeated[0], "may be given once")
+    return {name: request.args[name] for name in names}
 
 
 @bp.get("/statements")

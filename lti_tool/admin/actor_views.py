@@ -41,7 +41,7 @@ def _administrators_only():
 
 def _page_number() -> int:
     raw = request.args.get("page", "1")
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 6 and 0 < int(raw) < 100_000 else 1
 
 
 def _actor_or_404(actor_key: str):
@@ -94,7 +94,7 @@ def link(actor_key: str):
     known = _actor_or_404(actor_key)
     session = get_session()
     raw = request.form.get("user_id", "")
-    learner = session.get(User, int(raw)) if raw.isdigit() else None
+    learner = session.get(User, int(raw)) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
     if learner is None or learner.platform_id != current_user.platform_id:
         raise NotFoundError(_("There is no such person on your platform."))
     try:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from lti_tool.formal_evidence.learners import link_actor, unlink_actor
 from lti_tool.formal_evidence.models import LearnerActor
-from lti_tool.formal_evidence.projection import project_pair, projection_key
+from lti_tool.formal_evidence.projection import project_learner_pair, project_pair, projection_key
 from lti_tool.lti.models import Platform
 from lti_tool.people.models import User
 from lti_tool.portfolio.models import SOURCE_XAPI, Evidence
@@ -78,7 +78,7 @@ def unlink_and_project(session: Session, platform: Platform, actor_key: str) -> 
     for activity_id in activities:
         if others:
             # The learner's other actors still count: recompute from what remains.
-            if project_pair(session, platform, others[0].actor_key, activity_id, others[0].actor) is not None:
+            if project_learner_pair(session, platform, learner, others[0].actor_key, activity_id, send_grades=True) is not None:
                 kept += 1
         else:
             existing = session.scalars(

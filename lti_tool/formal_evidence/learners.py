@@ -91,6 +91,10 @@ def link_actor(session: Session, platform: Platform, actor_key: str, user: User,
     known = _recorded_actor(session, platform, actor_key)
     if known.user_id is not None and known.user_id != user.id:
         raise ActorLinkError(_("This actor already belongs to another learner: unlink it first."))
+    if known.user_id == user.id and known.matched_by != BY_ADMINISTRATOR:
+        # Already this learner by its account or e-mail: relabelling it would let an unlink
+        # take the learner's own evidence away.
+        return known
     known.user_id = user.id
     known.matched_by = BY_ADMINISTRATOR
     known.linked_by_id = linked_by.id if linked_by is not None else None

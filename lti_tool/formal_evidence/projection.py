@@ -149,10 +149,10 @@ def project_pair(
     learner = learner_for(session, platform, actor_key, actor)
     if learner is None:
         return None
-    return _project_learner_pair(session, platform, learner, actor_key, activity_id, send_grades=send_grades)
+    return project_learner_pair(session, platform, learner, actor_key, activity_id, send_grades=send_grades)
 
 
-def _project_learner_pair(
+def project_learner_pair(
     session: Session, platform: Platform, learner: User, actor_key: str, activity_id: str, *, send_grades: bool
 ) -> Evidence | None:
     """project_pair once the learner behind the actor is known."""
@@ -253,7 +253,7 @@ def project_statements(session: Session, tenant_id: int, statement_ids: Iterable
         if learner is None:
             continue
         for activity_id in activity_ids:
-            _project_learner_pair(session, platform, learner, actor_key, activity_id, send_grades=True)
+            project_learner_pair(session, platform, learner, actor_key, activity_id, send_grades=True)
     return len(pairs)
 
 

@@ -73,7 +73,7 @@ def _module_filter(modules: dict[str, str]) -> str | None:
 
 def _page_number() -> int:
     raw = request.args.get("page", "1")
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 1_000_000 else 1
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 7 and 0 < int(raw) < 1_000_000 else 1
 
 
 @bp.get("/courses/<int:context_pk>/completions")

@@ -157,6 +157,20 @@ def test_an_automatic_match_cannot_be_unlinked_here(admin, db, learner, platform
     assert db.scalars(select(LearnerActor.user_id).where(LearnerActor.actor_key == own)).one() == learner.id
 
 
+def test_linking_an_actor_to_the_learner_it_already_is_changes_nothing(admin, db, learner, platform):
+    own = agent_key(issued(platform, learner))
+    assert _link(admin, own, learner.id).status_code == 303
+    _unlink(admin, own)  # still an automatic match, so this is refused
+    record = db.scalars(select(LearnerActor).where(LearnerActor.actor_key == own)).one()
+    db.refresh(record)
+    assert (record.user_id, record.matched_by) == (learner.id, "account")
+
+
+def test_odd_page_numbers_fall_back_to_the_first_page(admin):
+    for page in ("²", "9" * 5000, "-1", "0"):
+        assert admin.get(f"{PAGE}?page={page}").status_code == 200
+
+
 def test_an_actor_linked_to_someone_cannot_be_linked_to_someone_else(admin, db, learner):
     other = User(platform_id=learner.platform_id, sub="88", name="Other Learner")
     db.add(other)
@@ -183,7 +197,7 @@ def test_unknown_actors_and_people_are_not_found(admin, db, learner):
     assert admin.get(f"{PAGE}/not-a-key").status_code == 404
     assert admin.get(f"{PAGE}/{'0' * 32}").status_code == 404
     token = csrf(admin.get(f"{PAGE}/{key}").get_data(as_text=True))
-    for user_id in ("999999", "abc", ""):
+    for user_id in ("999999", "abc", "", "²", "9" * 30):
         assert admin.post(f"{PAGE}/{key}/link", data={"csrf_token": token, "user_id": user_id}).status_code == 404
     assert _xapi_evidence(db) == []
 

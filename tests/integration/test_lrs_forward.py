@@ -216,6 +216,7 @@ def test_statements_pulled_from_the_forward_target_are_not_sent_back(app, db, te
     "overrides, message",
     [
         ({"lrs_forward_endpoint": "lrs.example.nl/xapi"}, "http:// or https://"),
+        ({"lrs_forward_endpoint": "https://lrs.example.nl/xapi/?tenant=1"}, "query string"),
         ({"lrs_forward_endpoint": "https://lrs.example.nl/xapi/"}, "LEERPASPOORT_LRS_FORWARD_SECRET"),
         ({"lrs_forward_endpoint": "https://lrs.example.nl/xapi/", "lrs_forward_key": "k", "lrs_forward_secret": "s", "lrs_forward_version": "0.9"}, "lrs_forward_version"),
     ],

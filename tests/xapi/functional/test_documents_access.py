@@ -100,3 +100,15 @@ def test_document_too_large_is_413(app, lrs):
     response = lrs.put("activities/state", query_string=state_query(), data=b"x" * 4096, content_type="text/plain")
     assert response.status_code == 413
     assert response.headers["X-Experience-API-Version"] == "1.0.3"
+
+
+def test_actor_limited_credential_reads_but_never_changes_shared_activity_profiles(make_credential, lrs_client_for, lrs):
+    profile = {"activityId": ACTIVITY, "profileId": "leaderboard"}
+    assert lrs.put("activities/profile", query_string=profile, json_body={"top": 1}, headers={"If-None-Match": "*"}).status_code == 204
+    module = lrs_client_for(make_credential(["state", "profile"], actor=LEARNER))
+
+    assert module.get("activities/profile", query_string=profile).json == {"top": 1}
+    assert module.post("activities/profile", query_string=profile, json_body={"top": 2}).status_code == 403
+    assert module.put("activities/profile", query_string=profile, json_body={"top": 2}).status_code == 403
+    assert module.delete("activities/profile", query_string=profile).status_code == 403
+    assert lrs.get("activities/profile", query_string=profile).json == {"top": 1}
