@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
+from sqlalchemy import create_engine
 
 from tests.support.live_server import serve_app
 
@@ -86,3 +88,20 @@ def install_in_demo(demo_app, example: str) -> int:
         demo = session.scalars(select(Platform)).one()
         instance = demo_app.extensions["leerpaspoort.settings"].instance_path
         return install_package(session, instance, demo.id, example_package(example)).id
+
+
+@pytest.fixture
+def signed_in(page, live_server):
+    """Sam Student, launched from the demo course, then working in the tool's own window."""
+    page.goto(live_server + "/demo")
+    page.get_by_role("button", name="Launch as learner (Sam Student)").click()
+    expect(page.frame_locator("iframe[name=tool-frame]").get_by_role("heading", level=1)).to_be_visible()
+    return page
+
+
+@pytest.fixture
+def database(database_url):
+    """An engine on the live server's database, for checking what the browser stored."""
+    engine = create_engine(database_url)
+    yield engine
+    engine.dispose()

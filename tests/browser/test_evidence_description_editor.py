@@ -6,26 +6,10 @@ import re
 
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import create_engine, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lti_tool.portfolio.models import Evidence
-
-
-@pytest.fixture
-def signed_in(page, live_server):
-    """Sam Student, launched from the demo course, then working in the tool's own window."""
-    page.goto(live_server + "/demo")
-    page.get_by_role("button", name="Launch as learner (Sam Student)").click()
-    expect(page.frame_locator("iframe[name=tool-frame]").get_by_role("heading", level=1)).to_be_visible()
-    return page
-
-
-@pytest.fixture
-def database(database_url):
-    engine = create_engine(database_url)
-    yield engine
-    engine.dispose()
 
 
 def _evidence(engine) -> list[Evidence]:
