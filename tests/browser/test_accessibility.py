@@ -145,6 +145,10 @@ def _set_language(context, base_url: str, locale: str) -> None:
     page.goto(base_url + "/lti/config")
     page.locator("#locale-choice").select_option(locale)
     page.get_by_role("button", name=re.compile("^(Switch|Wissel|Kies)")).click()
+    # Close only once the new page has landed: chromium can leave a close issued during the
+    # click's navigation unanswered, and Playwright's close has no timeout of its own.
+    expect(page.locator("html")).to_have_attribute("lang", locale)
+    page.wait_for_load_state("load")
     page.close()
 
 
