@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from dataclasses import dataclass
 
 from flask import current_app, has_app_context
 from sqlalchemy import select
@@ -43,6 +44,8 @@ FORWARD_BATCH = 100
 # Where a session notes the LRS its statements came from (see `received_from`).
 SOURCE_INFO_KEY = "lrs_forward.source_endpoint"
 TRANSIENT_CLIENT_ERRORS = {408, 425, 429}
+# Answers that may concern one statement of a batch (a rule of the remote's, or the size).
+SPLIT_ON_STATUS = {400, 413}
 
 
 def init_app(app) -> None:
@@ -113,7 +116,7 @@ def _stored_statements(session: Session, tenant_id: int, statement_ids: list[str
 
 
 def deliver_forward(session: Session, _service_client, message: OutboxMessage) -> Outcome:
-    """Send one batch to the external LRS; a 409 is sorted out statement by statement."""
+    """Send one batch to the external LRS; what it refuses is sorted out statement by statement."""
     settings: Settings = current_app.extensions["leerpaspoort.settings"]
     if not forwarding_on(settings) or normalise_endpoint(settings.lrs_forward_endpoint) != message.target_url:
         return Outcome(
@@ -125,45 +128,70 @@ def deliver_forward(session: Session, _service_client, message: OutboxMessage) -
     session.commit()  # end the read before the network call; the worker records the outcome in a new one
     if not statements:
         return Outcome(delivered=True, error="None of these statements is stored any more; nothing to send.")
-    client = _client(settings)
     try:
-        client.post_statements(statements)
-    except RemoteLRSError as exc:
-        if exc.status == 409:
-            return _after_conflict(client, statements)
-        return outcome_from_remote_error(exc)
-    return Outcome(status_code=200, delivered=True)
-
-
-def _after_conflict(client: RemoteLRSClient, statements: list[dict]) -> Outcome:
-    """The remote refused the batch because it has some of these ids: send only what it lacks.
-
-    Many LRSs answer 409 even when the stored statement is the same one (then it is delivered);
-    a different statement under the same id is a real conflict, reported and not retried.
-    """
-    try:
-        missing, different = [], []
-        for statement in statements:
-            remote = client.get_statement(statement["id"])
-            if remote is None:
-                missing.append(statement)
-            elif not statements_match(remote, statement):
-                different.append(statement["id"])
-        client.post_statements(missing)
+        refused = _send(_client(settings), statements)
     except RemoteLRSError as exc:
         return outcome_from_remote_error(exc)
-    if different:
+    if refused:
+        listed = "; ".join(f"{refusal.statement_id}: {refusal.reason}" for refusal in refused)
         return Outcome(
-            status_code=409,
-            error=f"The external LRS holds different statements under the ids {', '.join(different)}; those were not forwarded.",
+            status_code=refused[0].status,
+            error=f"{len(statements) - len(refused)} of {len(statements)} statements were forwarded. "
+            f"The external LRS refused the others: {listed}",
             permanent=True,
         )
     return Outcome(status_code=200, delivered=True)
 
 
+@dataclass(frozen=True)
+class Refusal:
+    statement_id: str
+    status: int
+    reason: str
+
+
+def _send(client: RemoteLRSClient, statements: list[dict]) -> list[Refusal]:
+    """POST statements; return the ones the remote refused on their own merits.
+
+    An LRS refuses a whole batch for one statement it will not take (400) or for its size
+    (413). Halving the batch until the refusal is pinned on single statements delivers all
+    the others (at most 2n-1 requests for n statements). Errors that are not about the
+    statements (network, 5xx, 401, 429) are raised: the message as a whole is retried or failed.
+    """
+    try:
+        client.post_statements(statements)
+    except RemoteLRSError as exc:
+        if exc.status == 409:
+            return _after_conflict(client, statements)
+        if exc.status not in SPLIT_ON_STATUS:
+            raise
+        if len(statements) == 1:
+            return [Refusal(statements[0]["id"], exc.status, str(exc))]
+        middle = len(statements) // 2
+        return _send(client, statements[:middle]) + _send(client, statements[middle:])
+    return []
+
+
+def _after_conflict(client: RemoteLRSClient, statements: list[dict]) -> list[Refusal]:
+    """The remote refused the batch because it has some of these ids: send only what it lacks.
+
+    Many LRSs answer 409 even when the stored statement is the same one (then it is delivered);
+    a different statement under the same id is a real conflict, reported and not retried.
+    """
+    missing, different = [], []
+    for statement in statements:
+        remote = client.get_statement(statement["id"])
+        if remote is None:
+            missing.append(statement)
+        elif not statements_match(remote, statement):
+            different.append(Refusal(statement["id"], 409, "the external LRS holds a different statement under this id"))
+    refused = _send(client, missing) if missing else []
+    return different + refused
+
+
 def outcome_from_remote_error(exc: RemoteLRSError) -> Outcome:
-    """5xx, 408/425/429 and network errors retry with backoff; other 4xx are permanent."""
+    """5xx, 408/425/429 and network errors retry (after the remote's Retry-After, if it gave one); other 4xx are permanent."""
     status = exc.status
     if status is None or status >= 500 or status in TRANSIENT_CLIENT_ERRORS:
-        return Outcome(status_code=status, error=str(exc))
+        return Outcome(status_code=status, error=str(exc), retry_after=exc.retry_after)
     return Outcome(status_code=status, error=str(exc), permanent=True)

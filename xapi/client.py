@@ -16,6 +16,8 @@ well, and what this wrapper fixes:
   absolute URL, and it joins a query string and extra parameters without "&". We resolve
   `more` as a URL reference against the endpoint (Data 2.5: a path without scheme and
   host), and refuse one that points at another server, which would receive our secret.
+- Unbounded answers: it reads whatever the remote sends into memory. We stop at
+  MAX_ANSWER_BYTES, and keep the remote's Retry-After on errors so a caller can wait that long.
 - Versions: its version setter knows 1.0.0–1.0.3 only and raises a bare Exception for
   2.0.0. We validate the version ourselves and set it directly; we send raw JSON, so
   tincan's 1.0-only serialisers are never involved.
@@ -28,6 +30,8 @@ import json
 import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from urllib.parse import parse_qsl, urlencode, urljoin, urlparse, urlunparse
 
 from tincan import RemoteLRS
@@ -40,16 +44,20 @@ DEFAULT_PAGE_SIZE = 200
 # Enough of an error body to show a person what the remote objected to.
 BODY_EXCERPT = 500
 CONSISTENT_THROUGH_HEADER = "X-Experience-API-Consistent-Through"
+# The largest answer read into memory: a page of statements with their attachments' metadata
+# is far smaller; anything bigger is a misbehaving server.
+MAX_ANSWER_BYTES = 64 * 1024 * 1024
 
 
 class RemoteLRSError(Exception):
     """The remote LRS could not be reached, or answered with something other than 2xx."""
 
-    def __init__(self, message: str, *, url: str, status: int | None = None, body: str = ""):
+    def __init__(self, message: str, *, url: str, status: int | None = None, body: str = "", retry_after: float | None = None):
         super().__init__(message)
         self.url = url
         self.status = status
         self.body = body
+        self.retry_after = retry_after
 
     @property
     def is_network_error(self) -> bool:
@@ -62,6 +70,22 @@ class StatementPage:
 
     statements: list[dict]
     consistent_through: str | None
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date (RFC 9110, 10.2.3)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
 
 
 def normalise_endpoint(endpoint: str) -> str:
@@ -104,15 +128,22 @@ class _TimedRemoteLRS(RemoteLRS):
             body = request.content.encode("utf-8") if isinstance(request.content, str) else request.content
             connection.request(request.method, path, body=body, headers=headers)
             response = connection.getresponse()
-            data = response.read()
+            data = response.read(MAX_ANSWER_BYTES + 1)
         except (OSError, http.client.HTTPException) as exc:
             reason = "timed out" if isinstance(exc, TimeoutError) else (str(exc) or exc.__class__.__name__)
             raise RemoteLRSError(f"Could not reach the LRS at {url}: {reason}.", url=url) from None
         finally:
             connection.close()
+        if len(data) > MAX_ANSWER_BYTES:
+            raise RemoteLRSError(
+                f"The LRS at {url} answered with more than {MAX_ANSWER_BYTES // (1024 * 1024)} MB; not read.", url=url, status=response.status
+            )
         if not 200 <= response.status < 300 and not (response.status == 404 and request.ignore404):
             text = data.decode("utf-8", "replace")[:BODY_EXCERPT]
-            raise RemoteLRSError(_describe_status(url, response.status, text), url=url, status=response.status, body=text)
+            raise RemoteLRSError(
+                _describe_status(url, response.status, text), url=url, status=response.status, body=text,
+                retry_after=parse_retry_after(response.getheader("Retry-After")),
+            )
         return LRSResponse(success=True, request=request, response=response, data=data)
 
 

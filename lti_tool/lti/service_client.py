@@ -15,7 +15,6 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.utils import parsedate_to_datetime
 from typing import Any, Callable, Iterable
 
 import jwt
@@ -27,6 +26,7 @@ from sqlalchemy.orm import Session
 from lti_tool.db import utcnow
 from lti_tool.lti.models import Platform, ServiceToken
 from lti_tool.lti.registry import to_registration
+from xapi.client import parse_retry_after
 
 log = logging.getLogger(__name__)
 
@@ -62,22 +62,6 @@ class TokenError(ServiceError):
 def _truncate(text: str) -> str:
     text = text.strip()
     return text if len(text) <= ERROR_BODY_LIMIT else text[:ERROR_BODY_LIMIT] + "…"
-
-
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date (RFC 9110, 10.2.3)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        return None
-    return max(0.0, (when - (now or utcnow())).total_seconds())
 
 
 def error_from_response(response: requests.Response, what: str, error_class: type[ServiceError] = ServiceError) -> ServiceError:

@@ -139,6 +139,56 @@ def test_a_4xx_fails_for_good_without_retrying(app, post, db, faulty_proxy):
     assert "injected failure" in message.last_error
 
 
+def test_one_statement_the_remote_refuses_does_not_hold_back_the_rest_of_its_batch(app, post, db, remote_lrs, faulty_proxy):
+    sent = [statement() for _ in range(5)]
+    refused = sent[3]
+    refused["context"] = {"extensions": {"https://leerpaspoort.example/x/note": "not-for-that-lrs"}}
+    post(*sent)
+    faulty_proxy.refuse_marker = b"not-for-that-lrs"  # a rule of the external LRS's own
+
+    OutboxWorker(app).drain()
+
+    (message,) = forwards(db)
+    assert (message.status, message.attempts, message.last_status_code) == (FAILED, 1, 400)
+    assert "4 of 5 statements were forwarded" in message.last_error
+    assert refused["id"] in message.last_error and "injected failure" in message.last_error
+    assert sorted(remote_lrs.statement_ids()) == sorted(s["id"] for s in sent if s is not refused)
+    assert faulty_proxy.count("POST") <= 2 * len(sent) - 1
+
+
+def test_a_batch_too_large_for_the_remote_is_sent_in_smaller_parts(app, post, db, remote_lrs, faulty_proxy):
+    sent = [statement(result={"response": "x" * 400}) for _ in range(6)]
+    post(*sent)
+    faulty_proxy.max_body = 1500  # room for two of these statements, not six
+
+    OutboxWorker(app).drain()
+
+    (message,) = forwards(db)
+    assert message.status == DELIVERED, message.last_error
+    assert sorted(remote_lrs.statement_ids()) == sorted(s["id"] for s in sent)
+    assert faulty_proxy.count("POST") > 1
+
+
+def test_a_429_is_retried_after_the_time_the_remote_asks_for(app, post, db, remote_lrs, faulty_proxy):
+    sent = statement()
+    post(sent)
+    faulty_proxy.fail_next, faulty_proxy.fail_status, faulty_proxy.retry_after = 1, 429, "600"
+
+    before = utcnow()
+    OutboxWorker(app).drain()
+
+    (message,) = forwards(db)
+    assert (message.status, message.last_status_code) == (PENDING, 429)
+    wait = (message.next_attempt_at.replace(tzinfo=before.tzinfo) - before).total_seconds()
+    assert 595 <= wait <= 610, wait  # the remote's 600 s, not the outbox's own backoff
+    assert remote_lrs.statement_ids() == []
+
+    make_due(db)
+    OutboxWorker(app).drain()
+    assert forwards(db)[0].status == DELIVERED
+    assert remote_lrs.statement_ids() == [sent["id"]]
+
+
 def test_two_workers_deliver_each_batch_exactly_once(app, post, db, remote_lrs, faulty_proxy):
     sent = [statement() for _ in range(4)]
     for one in sent:

@@ -19,7 +19,8 @@ from werkzeug.wrappers import Request, Response
 from lti_tool.db import session_factory, utcnow
 from lti_tool.lti.claims import SCOPE_LINEITEM, SCOPE_LINEITEM_READONLY, SCOPE_NRPS, SCOPE_SCORE
 from lti_tool.lti.models import Platform, ServiceToken
-from lti_tool.lti.service_client import ServiceClient, ServiceError, TokenError, parse_retry_after, scope_key
+from lti_tool.lti.service_client import ServiceClient, ServiceError, TokenError, scope_key
+from xapi.client import parse_retry_after
 
 # --- a real HTTP server for the tool with its demo platform ---------------------------------
 

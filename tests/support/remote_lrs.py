@@ -101,12 +101,19 @@ def remote_lrs(remote_database_url, tmp_path) -> Iterator[RemoteLRS]:
 
 @dataclass
 class FaultyProxy:
-    """Forwards to `upstream`; answers the next `fail_next` requests with `fail_status` itself."""
+    """Forwards to `upstream`; answers the next `fail_next` requests with `fail_status` itself.
+
+    It can also play an LRS with rules of its own: 400 for a body that contains `refuse_marker`,
+    413 for a body over `max_body` bytes, and a Retry-After header on the failures it injects.
+    """
 
     upstream: str
     pass_first: int = 0  # requests relayed before failing starts
     fail_next: int = 0
     fail_status: int = 503
+    retry_after: str = ""
+    refuse_marker: bytes = b""
+    max_body: int = 0
     stall_seconds: float = 0.0
     requests: list[tuple[str, str]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -138,11 +145,18 @@ def _handler_for(proxy: FaultyProxy):
                 if failing:
                     proxy.fail_next -= 1
                 proxy.pass_first -= 1
+            status = proxy.fail_status if failing else None
+            if body and proxy.refuse_marker and proxy.refuse_marker in body:
+                status = 400
+            elif body and proxy.max_body and len(body) > proxy.max_body:
+                status = 413
             if proxy.stall_seconds:
                 threading.Event().wait(proxy.stall_seconds)
-            if failing:
-                payload = b'{"error": {"code": %d, "message": "injected failure"}}' % proxy.fail_status
-                self.send_response(proxy.fail_status)
+            if status is not None:
+                payload = b'{"error": {"code": %d, "message": "injected failure"}}' % status
+                self.send_response(status)
+                if proxy.retry_after:
+                    self.send_header("Retry-After", proxy.retry_after)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
