@@ -5,7 +5,9 @@ one the fetch URL handed out). Other credentials writing about the same registra
 import, a reporting tool, the LMS itself) send plain xAPI: the cmi5 rules are obligations of an
 AU within its session (cmi5 7.1, 9.3), and a session exists only through the fetch URL.
 
-One indexed query per request: the session, its AU, and the few statements the rules depend on.
+Two statements per request: a no-op UPDATE that makes requests of one registration take turns
+(see `take_turns`), and one indexed query for the session, its AU, and the few statements the
+rules depend on.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import json
 
 from flask import Flask
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from lti_tool.modules.cmi5_ids import PREFIX
@@ -54,6 +56,8 @@ def enforce_cmi5_rules(session: Session, credential: Credential, statements: lis
     # An AU credential is always limited to one learner and one registration: others need no query.
     if credential.actor is None or credential.registration is None:
         return
+    if not take_turns(session, credential):
+        return  # no AU session handed out this credential (a Tin Can launch's, say): plain xAPI
     facts = load_session_facts(session, credential)
     if facts is None:
         return
@@ -65,6 +69,29 @@ def enforce_cmi5_rules(session: Session, credential: Credential, statements: lis
             rule=violation.rule,
             property=violation.property,
         )
+
+
+def take_turns(session: Session, credential: Credential) -> bool:
+    """Lock the credential's registration until this request's transaction ends; False if it has no AU session.
+
+    The rules read what the registration holds, then the request writes. Two requests at once
+    (an AU that sends Completed twice in parallel) would both read "not yet" and both be stored.
+    A no-op UPDATE of the registration's row makes them take turns: PostgreSQL holds the row
+    lock and SQLite its write lock until commit or rollback, and the second request then reads
+    the first one's statements.
+    """
+    has_session = exists().where(Cmi5Session.registration_id == ModuleRegistration.id, Cmi5Session.credential_key == credential.key)
+    result = session.execute(
+        update(ModuleRegistration)
+        .where(
+            ModuleRegistration.registration == credential.registration.lower(),
+            ModuleRegistration.platform_id == credential.tenant_id,
+            has_session,
+        )
+        .values(registration=ModuleRegistration.registration)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount > 0
 
 
 def load_session_facts(session: Session, credential: Credential) -> SessionFacts | None:

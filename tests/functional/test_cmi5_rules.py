@@ -8,7 +8,10 @@ broken and kept, through the real launch, fetch URL and LRS.
 from __future__ import annotations
 
 import base64
+import copy
 import json
+import threading
+import time
 import uuid
 from datetime import datetime, timezone
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -32,6 +35,7 @@ from tests.functional.test_cmi5_launch import (  # noqa: F401  (tenant, package:
     package,
     tenant,
 )
+from xapi import guards
 from xapi.auth import credential_pepper
 from xapi.credentials import create_credential
 from xapi.models import Statement
@@ -258,6 +262,45 @@ def test_completed_once_per_registration(client, db, course, units):
     later = _launch(client, db, course, read).started()
     again = later.statement("completed")
     _refused(later.put(again), "9.3.3", db, again)
+
+
+def test_two_requests_at_once_take_turns_so_the_second_sees_the_first(app, client, db, course, units):
+    """An AU sending Completed twice in parallel: without turns both would read "not yet" and be stored."""
+    read, _ = units
+    au = _launch(client, db, course, read).started()
+    first, second = au.statement("completed"), au.statement("completed")
+    first_judged, release = threading.Event(), threading.Event()
+
+    def hold_the_first(_session, _credential, statements):
+        # Runs after the cmi5 guard: the first request has passed the rules and not yet written.
+        if statements[0]["id"] == first["id"]:
+            first_judged.set()
+            release.wait(20)
+
+    answers = {}
+
+    def send(statement):
+        own = copy.copy(au)
+        own.client = app.test_client()  # one client per thread, as two connections of the AU would be
+        answers[statement["id"]] = own.put(statement)
+
+    guards.before_storing_statements(hold_the_first)
+    try:
+        threads = [threading.Thread(target=send, args=(first,))]
+        threads[0].start()
+        assert first_judged.wait(20)
+        threads.append(threading.Thread(target=send, args=(second,)))
+        threads[1].start()
+        time.sleep(1)  # let the second request reach the rules while the first one is held
+        release.set()
+        for thread in threads:
+            thread.join(30)
+    finally:
+        release.set()
+        guards.remove_guard(hold_the_first)
+    assert answers[first["id"]].status_code == 204
+    assert answers[second["id"]].status_code == 403, answers[second["id"]].get_data(as_text=True)
+    assert (_stored(db, first["id"]), _stored(db, second["id"])) == (1, 0)
 
 
 def test_passed_once_per_registration_and_no_failed_after_it(client, db, course, units):
