@@ -107,12 +107,11 @@ def _client(settings: Settings) -> RemoteLRSClient:
 
 
 def _stored_statements(session: Session, tenant_id: int, statement_ids: list[str]) -> list[dict]:
-    rows = session.scalars(
-        select(Statement.payload)
-        .where(Statement.tenant_id == tenant_id, Statement.statement_id.in_(statement_ids))
-        .order_by(Statement.seq)
-    )
-    return [json.loads(payload) for payload in rows]
+    rows = session.execute(
+        select(Statement.seq, Statement.payload).where(Statement.tenant_id == tenant_id, Statement.statement_id.in_(statement_ids))
+    ).all()
+    # Sorted here: an ORDER BY seq leads SQLite to walk every statement of the tenant in seq order.
+    return [json.loads(row.payload) for row in sorted(rows, key=lambda row: row.seq)]
 
 
 def deliver_forward(session: Session, _service_client, message: OutboxMessage) -> Outcome:
