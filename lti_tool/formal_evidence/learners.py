@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
@@ -14,6 +15,12 @@ from lti_tool.errors import DomainError, NotFoundError
 from lti_tool.formal_evidence.models import BY_ACCOUNT, BY_ADMINISTRATOR, BY_EMAIL, LearnerActor
 from lti_tool.lti.models import Platform
 from lti_tool.people.models import User
+
+# "Last seen" is shown to the minute. Moving it forward for every statement would add a write to
+# each LRS request for a time nobody reads that closely; it moves when it is this much behind.
+LAST_SEEN_PRECISION = timedelta(minutes=5)
+# Actor keys per lookup query: well below every database's limit on bound parameters.
+KEYS_PER_QUERY = 500
 
 
 def issued_actor(platform: Platform, user: User) -> dict[str, Any]:
@@ -45,27 +52,69 @@ def _match(session: Session, platform: Platform, actor: dict[str, Any]) -> tuple
 
 def learner_for(session: Session, platform: Platform, actor_key: str, actor: dict[str, Any]) -> User | None:
     """The learner an actor is; records the actor (matched or not) so administrators can see it."""
-    known = session.scalars(
-        select(LearnerActor).where(LearnerActor.platform_id == platform.id, LearnerActor.actor_key == actor_key)
-    ).first()
-    if known is not None and known.matched_by == BY_ADMINISTRATOR:
-        known.last_seen_at = utcnow()
-        return session.get(User, known.user_id) if known.user_id else None
-    user, matched_by = _match(session, platform, actor)
-    if known is None:
-        try:
-            with session.begin_nested():
-                known = LearnerActor(platform_id=platform.id, actor_key=actor_key, actor=actor)
-                session.add(known)
-        except IntegrityError:
-            # A concurrent projection recorded it first.
-            known = session.scalars(
-                select(LearnerActor).where(LearnerActor.platform_id == platform.id, LearnerActor.actor_key == actor_key)
-            ).one()
-    known.user_id = user.id if user else None
-    known.matched_by = matched_by
-    known.last_seen_at = utcnow()
-    return user
+    return learners_for(session, platform, {actor_key: actor})[actor_key]
+
+
+def learners_for(session: Session, platform: Platform, actors: dict[str, dict[str, Any]]) -> dict[str, User | None]:
+    """learner_for for many actors: one query finds those already recorded, one insert records the
+    new ones, and an actor whose match is unchanged and was seen minutes ago costs no write."""
+    keys = sorted(actors)
+    recorded = _recorded(session, platform, keys)
+    now = utcnow()
+    learners: dict[str, User | None] = {}
+    new: list[LearnerActor] = []
+    for key in keys:
+        known = recorded.get(key)
+        if known is not None and known.matched_by == BY_ADMINISTRATOR:
+            _seen(known, now)
+            learners[key] = session.get(User, known.user_id) if known.user_id else None
+            continue
+        # Matched again every time: the learner may have arrived, or changed address, since.
+        user, matched_by = _match(session, platform, actors[key])
+        learners[key] = user
+        user_id = user.id if user else None
+        if known is None:
+            new.append(LearnerActor(platform_id=platform.id, actor_key=key, actor=actors[key], last_seen_at=now,
+                                    user_id=user_id, matched_by=matched_by))
+            continue
+        if (known.user_id, known.matched_by) != (user_id, matched_by):
+            known.user_id, known.matched_by = user_id, matched_by
+        _seen(known, now)
+    if new:
+        _record_new(session, platform, new)
+    return learners
+
+
+def _recorded(session: Session, platform: Platform, keys: list[str]) -> dict[str, LearnerActor]:
+    recorded: dict[str, LearnerActor] = {}
+    for start in range(0, len(keys), KEYS_PER_QUERY):
+        rows = session.scalars(
+            select(LearnerActor).where(
+                LearnerActor.platform_id == platform.id, LearnerActor.actor_key.in_(keys[start : start + KEYS_PER_QUERY])
+            )
+        )
+        recorded.update((row.actor_key, row) for row in rows)
+    return recorded
+
+
+def _record_new(session: Session, platform: Platform, new: list[LearnerActor]) -> None:
+    try:
+        with session.begin_nested():
+            session.add_all(new)
+    except IntegrityError:
+        # A concurrent projection recorded some of them first: bring those rows up to date.
+        recorded = _recorded(session, platform, [row.actor_key for row in new])
+        for row in new:
+            known = recorded.get(row.actor_key)
+            if known is None:
+                session.add(row)
+            elif known.matched_by != BY_ADMINISTRATOR:
+                known.user_id, known.matched_by, known.last_seen_at = row.user_id, row.matched_by, row.last_seen_at
+
+
+def _seen(known: LearnerActor, now: datetime) -> None:
+    if known.last_seen_at is None or now - known.last_seen_at >= LAST_SEEN_PRECISION:
+        known.last_seen_at = now
 
 
 class ActorLinkError(DomainError):

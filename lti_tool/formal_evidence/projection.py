@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from dataclasses import dataclass
 from typing import Any, Iterable
 
 from sqlalchemy import bindparam, delete, func, select
@@ -12,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lti_tool.formal_evidence.grades import queue_grade_if_changed
-from lti_tool.formal_evidence.learners import learner_for
+from lti_tool.formal_evidence.learners import learner_for, learners_for
 from lti_tool.formal_evidence.models import LearnerActor
 from lti_tool.formal_evidence.outcome import OUTCOME_VERBS, Outcome, StatementFact, summarise
 from lti_tool.lti.models import Platform
@@ -34,10 +35,18 @@ def projection_key(user: User, activity_id: str) -> str:
     return f"xapi:{user.id}:{digest}"
 
 
-def _affected_pairs(session: Session, tenant_id: int, statement_ids: Iterable[str]) -> dict[Pair, dict[str, Any]]:
-    """The (actor, activity) pairs the statements are about, each with the actor as sent."""
+@dataclass
+class Affected:
+    """What some statements say about one (actor, activity) pair."""
+
+    actor: dict[str, Any]  # as sent
+    outcome: bool = False  # one of them is an outcome statement (or voided one)
+
+
+def _affected_pairs(session: Session, tenant_id: int, statement_ids: Iterable[str]) -> dict[Pair, Affected]:
+    """The (actor, activity) pairs the statements are about."""
     ids = sorted({i.lower() for i in statement_ids})
-    pairs: dict[Pair, dict[str, Any]] = {}
+    pairs: dict[Pair, Affected] = {}
     for chunk_start in range(0, len(ids), 500):
         chunk = ids[chunk_start : chunk_start + 500]
         if len(chunk) == 1:
@@ -45,7 +54,9 @@ def _affected_pairs(session: Session, tenant_id: int, statement_ids: Iterable[st
         else:
             rows = session.execute(_PAIRS_OF_MANY, {"tenant": tenant_id, "ids": chunk})
         for actor_key, activity_id, payload in rows:
-            pairs[(actor_key, activity_id)] = json.loads(payload)["actor"]
+            statement = json.loads(payload)
+            affected = pairs.setdefault((actor_key, activity_id), Affected(statement["actor"]))
+            affected.outcome = affected.outcome or _is_outcome(statement)
     return pairs
 
 
@@ -244,17 +255,26 @@ def project_statements(session: Session, tenant_id: int, statement_ids: Iterable
         log.warning("statements stored for unknown tenant %s; no evidence projected", tenant_id)
         return 0
     pairs = _affected_pairs(session, tenant_id, [*statement_ids, *voided_ids])
-    # A batch usually comes from one learner: find who an actor is once, not once per activity.
-    by_actor: dict[str, tuple[dict[str, Any], list[str]]] = {}
-    for (actor_key, activity_id), actor in sorted(pairs.items()):
-        by_actor.setdefault(actor_key, (actor, []))[1].append(activity_id)
-    for actor_key, (actor, activity_ids) in by_actor.items():
-        learner = learner_for(session, platform, actor_key, actor)
-        if learner is None:
-            continue
-        for activity_id in activity_ids:
+    # Who each actor is, once per actor and in one query, however many activities it touched.
+    learners = learners_for(session, platform, {actor_key: affected.actor for (actor_key, _), affected in pairs.items()})
+    matched = [(pair, affected, learners[pair[0]]) for pair, affected in sorted(pairs.items()) if learners[pair[0]] is not None]
+    # Evidence exists exactly when a standing statement is an outcome. Without a new (or voided)
+    # outcome statement a pair without evidence stays without: no need to read its statements.
+    # With evidence, any statement may change it (a Terminated's duration is time spent).
+    quiet = [projection_key(learner, activity_id) for (_, activity_id), affected, learner in matched if not affected.outcome]
+    held = _keys_with_evidence(session, quiet)
+    for (actor_key, activity_id), affected, learner in matched:
+        if affected.outcome or projection_key(learner, activity_id) in held:
             project_learner_pair(session, platform, learner, actor_key, activity_id, send_grades=True)
     return len(pairs)
+
+
+def _keys_with_evidence(session: Session, keys: list[str]) -> set[str]:
+    held: set[str] = set()
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        held.update(session.scalars(select(Evidence.projection_key).where(Evidence.projection_key.in_(chunk))))
+    return held
 
 
 def rebuild(session: Session, tenant_id: int) -> int:
