@@ -93,20 +93,20 @@ def record_definitions(session: Session, tenant_id: int, activities: Iterable[di
         return
     keys = sorted(definitions)
     existing = {key: definition for key, definition in session.execute(*_known_rows(tenant_id, keys))}
+    new_rows = []
     for key, (activity_id, definition) in definitions.items():
         stored = existing.get(key)
         if stored is None:
-            # Two requests may define a new activity at once: the loser keeps its statement.
-            session.execute(
-                _insert_ignoring_conflicts(session),
-                {"tenant_id": tenant_id, "activity_key": key, "activity_id": activity_id, "definition": definition},
-            )
+            new_rows.append({"tenant_id": tenant_id, "activity_key": key, "activity_id": activity_id, "definition": definition})
             merged = definition
         else:
             merged = merge_definition(stored, definition)
             if merged != stored:
                 session.execute(_UPDATE_DEFINITION, {"tenant": tenant_id, "key": key, "merged": merged})
         _remember_after_commit(session, tenant_id, key, merged)
+    if new_rows:
+        # One executemany; two requests may define a new activity at once: the loser keeps its statement.
+        session.execute(_insert_ignoring_conflicts(session), new_rows)
 
 
 # Built once: constructing statements costs more CPU than running them (see statement_store).

@@ -151,7 +151,10 @@ def _store(session, writer: Writer, statements: list[dict], ids: list[str], *, v
     if len(rows) == 1:
         seqs = [session.execute(_INSERT_ONE, rows[0]).scalar_one()]
     else:
-        seqs = session.execute(_INSERT_MANY, rows).scalars().all()
+        # Matched up by id: RETURNING in parameter order makes SQLAlchemy insert one row per
+        # round trip on SQLite, while unordered it sends the batch as multi-row INSERTs.
+        seq_of = dict(session.execute(_INSERT_MANY, rows).all())
+        seqs = [seq_of[row["statement_id"]] for row in rows]
     filters = [
         {"statement_seq": seq, "kind": kind, "value_key": value_key, "tenant_id": tenant_id}
         for seq, statement_keys in zip(seqs, row_keys)
@@ -307,5 +310,5 @@ _MARK_VOIDED = _one_and_many(
     lambda match: update(STATEMENTS).where(_TENANT, match, STATEMENTS.c.voiding.is_(False)).values(voided=True)
 )
 _INSERT_ONE = insert(STATEMENTS).returning(STATEMENTS.c.seq)
-_INSERT_MANY = insert(STATEMENTS).returning(STATEMENTS.c.seq, sort_by_parameter_order=True)
+_INSERT_MANY = insert(STATEMENTS).returning(STATEMENTS.c.statement_id, STATEMENTS.c.seq)
 _INSERT_FILTERS = insert(FILTERS)
