@@ -178,7 +178,9 @@ def statement_row(statement: dict, statement_id: str, writer: Writer, *, version
     this too, so what they write has exactly the shape the store writes.
     """
     payload = _complete(statement, statement_id, writer, version, now)
-    timestamp = parse_timestamp(payload["timestamp"], version=version) if "timestamp" in statement else now
+    # By the statement's own version: a 1.0 statement without an offset (UTC by 1.0's rules) may
+    # arrive through a 2.0 request of `lrs pull`, which validates each statement by its version.
+    timestamp = parse_timestamp(payload["timestamp"], version=payload["version"]) if "timestamp" in statement else now
     obj = statement.get("object") or {}
     row = {
         "tenant_id": writer.tenant_id,

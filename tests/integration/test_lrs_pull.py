@@ -147,6 +147,21 @@ def test_invalid_statements_from_the_remote_are_skipped_with_a_reason(run_pull, 
     assert local_ids(db, tenant) == [good["id"]]
 
 
+def test_a_1_0_statement_without_a_time_zone_is_imported_by_a_2_0_pull(run_pull, remote_lrs, db, tenant):
+    # xAPI 1.0 reads a timestamp without an offset as UTC; 2.0 refuses one in its own statements.
+    old = statement(timestamp="2026-11-02T09:00:00", version="1.0.3")
+    RemoteLRSClient(remote_lrs.endpoint, key=remote_lrs.key, secret=remote_lrs.secret, version="1.0.3").post_statements([old])
+    pulling = RemoteLRSClient(remote_lrs.endpoint, key=remote_lrs.key, secret=remote_lrs.secret, version="2.0.0", timeout=10)
+
+    report = run_pull(pulling)
+
+    assert (report.imported, report.skipped_invalid) == (1, 0), report.problems
+    db.expire_all()
+    row = db.scalars(select(Statement).where(Statement.statement_id == old["id"])).one()
+    assert row.timestamp.replace(tzinfo=None).isoformat() == "2026-11-02T09:00:00"
+    assert json.loads(row.payload)["timestamp"] == "2026-11-02T09:00:00"
+
+
 def test_a_conflicting_statement_is_reported_and_skipped_while_the_rest_is_imported(run_pull, remote_client, db, tenant):
     clash, fine = statement("completed"), statement()
     # We already hold a different statement under the id the remote uses.
