@@ -245,6 +245,7 @@ def _fill(
         # A whole cmi5 course (its Satisfied statement): graded on the course link's line item.
         "module_package_id": course.id if course else None,
     }
+    evidence.outcome_status = evidence.outcome.get("status")
     evidence.occurred_on = outcome.achieved_at.date()
 
 

@@ -40,6 +40,8 @@ class Evidence(Base):
     __table_args__ = (
         # The timeline reads a portfolio's live items newest first straight from this index.
         Index("ix_evidence_timeline", "portfolio_id", "deleted_at", "occurred_on", "created_at", "id"),
+        # The L&D view's status filter: a tenant's evidence in one status.
+        Index("ix_evidence_platform_id_outcome_status", "platform_id", "outcome_status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -62,6 +64,9 @@ class Evidence(Base):
     activity_id: Mapped[str | None] = mapped_column(String(2048))
     projection_key: Mapped[str | None] = mapped_column(String(255), unique=True)
     outcome: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # outcome["status"] (completed, passed, failed, ...) as a column of its own: the L&D view
+    # filters a course's evidence by it, and reading it out of JSON costs a parse per row.
+    outcome_status: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # Trash: deleted items stay 30 days before they are purged.

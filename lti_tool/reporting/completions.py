@@ -136,7 +136,7 @@ def _cells(platform_id: int, context_id: int | None, user_ids: list[int] | None 
     if user_ids is not None:
         learners = learners.where(Membership.user_id.in_(user_ids))
     learners = learners.subquery()
-    outcome_status = Evidence.outcome["status"].as_string()
+    outcome_status = Evidence.outcome_status
     status_column = case(
         (outcome_status.in_(("completed", "passed", "failed")), outcome_status),
         (ModuleRegistration.id.is_not(None), "in_progress"),
@@ -355,7 +355,7 @@ def _learners_with_outcome(platform_id: int, context_id: int, status: str):
             Evidence.platform_id == platform_id,
             Evidence.source == SOURCE_XAPI,
             Evidence.deleted_at.is_(None),
-            Evidence.outcome["status"].as_string() == status,
+            Evidence.outcome_status == status,
         )
     )
 
@@ -378,7 +378,7 @@ def status_counts(session: Session, platform_id: int, *, context_id: int) -> dic
         .where(ModuleRegistration.user_id == learners.c.user_id, ModuleRegistration.package_id == placed.c.package_id)
         .exists()
     )
-    outcome_status = Evidence.outcome["status"].as_string()
+    outcome_status = Evidence.outcome_status
     # Each evidence row's status and registration once, then counted (PostgreSQL cannot group by EXISTS).
     per_row = (
         select(
