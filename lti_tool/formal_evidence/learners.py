@@ -52,16 +52,21 @@ def _match(session: Session, platform: Platform, actor: dict[str, Any]) -> tuple
 
 def learner_for(session: Session, platform: Platform, actor_key: str, actor: dict[str, Any]) -> User | None:
     """The learner an actor is; records the actor (matched or not) so administrators can see it."""
-    return learners_for(session, platform, {actor_key: actor})[actor_key]
+    return learners_for(session, platform, {actor_key: actor})[0][actor_key]
 
 
-def learners_for(session: Session, platform: Platform, actors: dict[str, dict[str, Any]]) -> dict[str, User | None]:
-    """learner_for for many actors: one query finds those already recorded, one insert records the
-    new ones, and an actor whose match is unchanged and was seen minutes ago costs no write."""
+def learners_for(
+    session: Session, platform: Platform, actors: dict[str, dict[str, Any]]
+) -> tuple[dict[str, User | None], set[str]]:
+    """learner_for for many actors, and the recorded actors that now match another learner than before.
+
+    One query finds those already recorded, one insert records the new ones, and an actor whose
+    match is unchanged and was seen minutes ago costs no write."""
     keys = sorted(actors)
     recorded = _recorded(session, platform, keys)
     now = utcnow()
     learners: dict[str, User | None] = {}
+    rematched: set[str] = set()
     new: list[LearnerActor] = []
     for key in keys:
         known = recorded.get(key)
@@ -77,12 +82,14 @@ def learners_for(session: Session, platform: Platform, actors: dict[str, dict[st
             new.append(LearnerActor(platform_id=platform.id, actor_key=key, actor=actors[key], last_seen_at=now,
                                     user_id=user_id, matched_by=matched_by))
             continue
+        if user_id is not None and known.user_id != user_id:
+            rematched.add(key)
         if (known.user_id, known.matched_by) != (user_id, matched_by):
             known.user_id, known.matched_by = user_id, matched_by
         _seen(known, now)
     if new:
         _record_new(session, platform, new)
-    return learners
+    return learners, rematched
 
 
 def _recorded(session: Session, platform: Platform, keys: list[str]) -> dict[str, LearnerActor]:

@@ -257,15 +257,24 @@ def project_statements(session: Session, tenant_id: int, statement_ids: Iterable
         return 0
     pairs = _affected_pairs(session, tenant_id, [*statement_ids, *voided_ids])
     # Who each actor is, once per actor and in one query, however many activities it touched.
-    learners = learners_for(session, platform, {actor_key: affected.actor for (actor_key, _), affected in pairs.items()})
+    actors = {actor_key: affected.actor for (actor_key, _), affected in pairs.items()}
+    learners, rematched = learners_for(session, platform, actors)
     matched = [(pair, affected, learners[pair[0]]) for pair, affected in sorted(pairs.items()) if learners[pair[0]] is not None]
     # Evidence exists exactly when a standing statement is an outcome. Without a new (or voided)
     # outcome statement a pair without evidence stays without: no need to read its statements.
-    # With evidence, any statement may change it (a Terminated's duration is time spent).
-    quiet = [projection_key(learner, activity_id) for (_, activity_id), affected, learner in matched if not affected.outcome]
+    # With evidence, any statement may change it (a Terminated's duration is time spent). An
+    # actor that has just been matched brings its earlier statements along: always recomputed.
+    def must_project(actor_key: str, affected: Affected) -> bool:
+        return affected.outcome or actor_key in rematched
+
+    quiet = [
+        projection_key(learner, activity_id)
+        for (actor_key, activity_id), affected, learner in matched
+        if not must_project(actor_key, affected)
+    ]
     held = _keys_with_evidence(session, quiet)
     for (actor_key, activity_id), affected, learner in matched:
-        if affected.outcome or projection_key(learner, activity_id) in held:
+        if must_project(actor_key, affected) or projection_key(learner, activity_id) in held:
             project_learner_pair(session, platform, learner, actor_key, activity_id, send_grades=True)
     return len(pairs)
 

@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from lti_tool.formal_evidence.models import LearnerActor
 from lti_tool.lti.models import Platform
@@ -146,6 +146,37 @@ def test_email_matching_is_off_until_the_platform_allows_it(post, db, tenant, le
     (item,) = _evidence(db)
     assert item.outcome["status"] == "passed"
     assert item.portfolio_id == db.scalars(select(Evidence.portfolio_id)).one()
+
+
+def test_an_actor_matched_later_brings_its_earlier_outcome_with_its_next_statement(post, db, tenant, learner):
+    by_mail = {"objectType": "Agent", "mbox": f"mailto:{learner.email}"}
+    post(statement(by_mail, "completed", result={"completion": True}))
+    assert _evidence(db) == []
+    tenant.match_learners_by_email = True
+    db.commit()
+    # Not an outcome itself: the earlier completion is what becomes evidence.
+    post(statement(by_mail, "experienced", timestamp="2026-11-02T10:00:00Z"))
+    (item,) = _evidence(db)
+    assert item.outcome["status"] == "completed"
+
+
+def test_a_statement_without_an_outcome_leaves_a_pair_without_evidence_unread(app, post, db, platform, learner):
+    actor = issued(platform, learner)
+    post(statement(actor, "experienced"))
+    engine = app.extensions["leerpaspoort.engine"]
+    seen: list[str] = []
+
+    def record(_conn, _cursor, sql, _parameters, _context, _executemany):
+        seen.append(sql)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        post(statement(actor, "experienced", timestamp="2026-11-02T09:05:00Z"))
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert _evidence(db) == []
+    # The projection asked whether evidence exists, and did not read the learner's statements.
+    assert not [sql for sql in seen if "xapi_statement_filters" in sql and "learner_actors" not in sql and "object_activity_id =" in sql]
 
 
 def test_statements_of_one_learner_under_two_actors_make_one_item(post, db, platform, tenant, learner):
