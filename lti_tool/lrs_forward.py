@@ -149,25 +149,28 @@ class Refusal:
     reason: str
 
 
-def _send(client: RemoteLRSClient, statements: list[dict]) -> list[Refusal]:
+def _send(client: RemoteLRSClient, statements: list[dict], *, after_conflict: bool = False) -> list[Refusal]:
     """POST statements; return the ones the remote refused on their own merits.
 
     An LRS refuses a whole batch for one statement it will not take (400) or for its size
     (413). Halving the batch until the refusal is pinned on single statements delivers all
     the others (at most 2n-1 requests for n statements). Errors that are not about the
-    statements (network, 5xx, 401, 429) are raised: the message as a whole is retried or failed.
+    statements (network, 5xx, 401, 429) are raised: the message as a whole is retried or failed,
+    and so is a second 409 for statements the remote just said it does not have.
     """
     try:
         client.post_statements(statements)
     except RemoteLRSError as exc:
-        if exc.status == 409:
+        if exc.status == 409 and not after_conflict:
             return _after_conflict(client, statements)
         if exc.status not in SPLIT_ON_STATUS:
             raise
         if len(statements) == 1:
             return [Refusal(statements[0]["id"], exc.status, str(exc))]
         middle = len(statements) // 2
-        return _send(client, statements[:middle]) + _send(client, statements[middle:])
+        return _send(client, statements[:middle], after_conflict=after_conflict) + _send(
+            client, statements[middle:], after_conflict=after_conflict
+        )
     return []
 
 
@@ -184,7 +187,7 @@ def _after_conflict(client: RemoteLRSClient, statements: list[dict]) -> list[Ref
             missing.append(statement)
         elif not statements_match(remote, statement):
             different.append(Refusal(statement["id"], 409, "the external LRS holds a different statement under this id"))
-    refused = _send(client, missing) if missing else []
+    refused = _send(client, missing, after_conflict=True) if missing else []
     return different + refused
 
 

@@ -233,6 +233,18 @@ def test_a_409_from_an_lrs_that_refuses_repeats_delivers_what_it_lacks(app, post
     assert remote_lrs.statement_ids() == [first["id"], second["id"]]
 
 
+def test_an_lrs_that_answers_every_post_with_409_fails_the_batch_instead_of_looping(app, post, db, remote_lrs, faulty_proxy):
+    post(statement(), statement())
+    # It has none of them (GET answers 404), yet refuses every POST of them.
+    faulty_proxy.fail_next, faulty_proxy.fail_status, faulty_proxy.fail_method = 1000, 409, "POST"
+
+    OutboxWorker(app).drain()
+
+    (message,) = forwards(db)
+    assert (message.status, message.last_status_code) == (FAILED, 409)
+    assert faulty_proxy.count("POST") == 2  # the batch, then once more only what it lacks
+
+
 def test_a_different_statement_under_the_same_id_at_the_remote_is_reported_and_the_rest_delivered(app, post, db, remote_lrs):
     clash, fine = statement("completed"), statement()
     RemoteLRSClient(remote_lrs.endpoint, key=remote_lrs.key, secret=remote_lrs.secret).post_statements([{**clash, "verb": {"id": VERBS + "failed"}}])

@@ -111,6 +111,7 @@ class FaultyProxy:
     pass_first: int = 0  # requests relayed before failing starts
     fail_next: int = 0
     fail_status: int = 503
+    fail_method: str = ""  # only requests of this method fail (empty: any)
     retry_after: str = ""
     refuse_marker: bytes = b""
     max_body: int = 0
@@ -141,7 +142,7 @@ def _handler_for(proxy: FaultyProxy):
             body = self.rfile.read(length) if length else None
             with proxy.lock:
                 proxy.requests.append((self.command, self.path))
-                failing = proxy.pass_first <= 0 and proxy.fail_next > 0
+                failing = proxy.pass_first <= 0 and proxy.fail_next > 0 and proxy.fail_method in ("", self.command)
                 if failing:
                     proxy.fail_next -= 1
                 proxy.pass_first -= 1
