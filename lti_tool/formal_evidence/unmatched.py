@@ -86,7 +86,10 @@ def _actors(platform_id: int, which: str, search: str | None):
         query = query.where(LearnerActor.user_id.is_(None))
     if search:
         # The actor as stored (JSON text): finds an address, an account name or a home page.
-        query = query.where(func.lower(cast(LearnerActor.actor, String)).like(_like(search), escape="\\"))
+        stored = func.lower(cast(LearnerActor.actor, String))
+        # JSON text keeps a name like "José" as "Jos\u00e9": look for that spelling too.
+        spellings = {search.lower(), json.dumps(search.lower())[1:-1]}
+        query = query.where(or_(*(stored.like(_like(spelling), escape="\\") for spelling in sorted(spellings))))
     return query
 
 

@@ -104,6 +104,15 @@ def test_the_list_is_searchable_and_paged(admin, db, tenant):  # noqa: F811
     assert admin.get(f"{PAGE}?page=abc").status_code == 200
 
 
+def test_a_name_with_accents_is_found(admin, post):  # noqa: F811
+    jose = {"objectType": "Agent", "name": "José Martínez", "mbox": "mailto:jm@example.es"}
+    post(statement(jose, "completed", result={"completion": True}))
+    for term in ("José", "martínez", "jm@example"):
+        page = admin.get(f"{PAGE}?q={term}").get_data(as_text=True)
+        assert f'data-actor-key="{agent_key(jose)}"' in page, term
+    assert f'data-actor-key="{agent_key(jose)}"' not in admin.get(f"{PAGE}?q=Jose").get_data(as_text=True)
+
+
 def test_the_link_form_offers_the_tenants_people_found_by_the_actors_name(admin, learner):
     page = admin.get(f"{PAGE}/{agent_key(STRANGER)}").get_data(as_text=True)
     assert 'value="S. Student"' in page  # the search starts from the name in the statements
