@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from werkzeug.serving import make_server
+
+from tests.support.serving import server_thread
 
 
 @dataclass
@@ -46,7 +47,7 @@ def serve_app(database_url: str, instance_path: Path, *, demo_enabled: bool = Tr
 
             ensure_demo_platform(session, app.extensions["leerpaspoort.settings"])
     holder["app"] = app
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = server_thread(server)
     thread.start()
     try:
         yield LiveApp(base_url, app)

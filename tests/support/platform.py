@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 import secrets
-import threading
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -17,6 +16,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
+
+from tests.support.serving import server_thread
 
 FIXTURES = Path(__file__).resolve().parent.parent / "data" / "moodle-4.5"
 DEPLOYMENT_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/deployment_id"
@@ -45,7 +46,7 @@ class LocalServer:
         self.requests: list[dict[str, Any]] = []
         self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
         self.base_url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = server_thread(self._server)
 
     def _wsgi(self, environ, start_response):
         request = Request(environ)

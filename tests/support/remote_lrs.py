@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 
 from tests.conftest import _truncate_all
 from tests.support.live_server import serve_app
+from tests.support.serving import server_thread
 
 REMOTE_TENANT = 7
 
@@ -189,7 +190,7 @@ def serve_proxy(upstream: str) -> Iterator[FaultyProxy]:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(proxy))
     server.daemon_threads = True
     proxy.base_url = f"http://127.0.0.1:{server.server_port}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = server_thread(server)
     thread.start()
     try:
         yield proxy
