@@ -1,10 +1,11 @@
-"""Coach grants: who may look at a learner's shared work, until the learner revokes it."""
+"""Coach grants (who may look at a learner's shared work, until the learner revokes it) and
+the messages a learner and a coach write each other within a grant."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, text
+from sqlalchemy import ForeignKey, Index, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lti_tool.db import Base, UTCDateTime, utcnow
@@ -42,3 +43,22 @@ class CoachGrant(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     coach = relationship("User", foreign_keys=[coach_id])
+
+
+# Long enough for a paragraph or two of feedback; a message is not a document.
+MESSAGE_MAX = 4000
+
+
+class CoachMessage(Base):
+    """Plain text from the learner to a coach or back, within the grant that connects them."""
+
+    __tablename__ = "coach_messages"
+    __table_args__ = (Index("ix_coach_messages_grant_id_created_at", "grant_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grant_id: Mapped[int] = mapped_column(ForeignKey("coach_grants.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author = relationship("User")

@@ -1,13 +1,15 @@
-"""Grant, list and revoke coach access to a learner's shared showcases."""
+"""Grant, list and revoke coach access to a learner's shared showcases; messages within a grant."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from lti_tool.coaching.models import COMMENT, PERMISSIONS, CoachGrant
+from lti_tool.coaching.models import COMMENT, MESSAGE_MAX, PERMISSIONS, CoachGrant, CoachMessage
 from lti_tool.collections.models import COACHES, SECRET_LINK, Collection
 from lti_tool.db import utcnow
 from lti_tool.errors import DomainError, NotFoundError
@@ -100,3 +102,72 @@ def shared_with(session: Session, coach: User) -> list[tuple[Collection, User]]:
         .order_by(User.family_name, User.name, Collection.title)
     ).all()
     return [(collection, owner) for collection, owner in rows]
+
+
+def coached_by(session: Session, coach: User) -> list[tuple[CoachGrant, User]]:
+    """The active grants that make this person someone's coach, with the learner of each."""
+    rows = session.execute(
+        select(CoachGrant, User)
+        .join(Portfolio, Portfolio.id == CoachGrant.portfolio_id)
+        .join(User, User.id == Portfolio.owner_id)
+        .where(CoachGrant.coach_id == coach.id, CoachGrant.revoked_at.is_(None), CoachGrant.platform_id == coach.platform_id)
+        .order_by(User.family_name, User.name, User.sub)
+    ).all()
+    return [(grant, learner) for grant, learner in rows]
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """A learner and one coach, seen by one of the two."""
+
+    grant: CoachGrant
+    learner: User
+    coach: User
+    viewer_is_learner: bool
+
+    @property
+    def other(self) -> User:
+        return self.coach if self.viewer_is_learner else self.learner
+
+    @property
+    def open(self) -> bool:
+        return self.grant.revoked_at is None
+
+
+def conversation(session: Session, viewer: User, grant_id: int) -> Conversation:
+    """The messages of a grant, for its learner (also after revoking it) or its coach (while it lasts).
+
+    Anyone else, another tenant included, gets not found: the grant's existence is not theirs to know."""
+    row = session.execute(
+        select(CoachGrant, Portfolio.owner_id)
+        .join(Portfolio, Portfolio.id == CoachGrant.portfolio_id)
+        .where(CoachGrant.id == grant_id, CoachGrant.platform_id == viewer.platform_id)
+    ).first()
+    if row is not None:
+        grant, owner_id = row
+        if viewer.id == owner_id:
+            return Conversation(grant, viewer, grant.coach, viewer_is_learner=True)
+        if viewer.id == grant.coach_id and grant.revoked_at is None:
+            return Conversation(grant, session.get(User, owner_id), viewer, viewer_is_learner=False)
+    raise NotFoundError(_("These messages do not exist, or are not yours to read."))
+
+
+def messages_of(session: Session, grant: CoachGrant) -> list[CoachMessage]:
+    return list(
+        session.scalars(select(CoachMessage).where(CoachMessage.grant_id == grant.id).order_by(CoachMessage.created_at, CoachMessage.id))
+    )
+
+
+def send_message(session: Session, talk: Conversation, author: User, body: str) -> CoachMessage:
+    """Add a plain-text message; only while the grant lasts."""
+    if not talk.open:
+        raise CoachingError(_("This coach access was revoked: the messages stay readable, but no new ones can be sent."))
+    text = (body or "").strip()
+    if not text:
+        raise CoachingError(_("Write a message before sending it."))
+    if len(text) > MESSAGE_MAX:
+        raise CoachingError(_("Keep a message under %(count)s characters.", count=MESSAGE_MAX))
+    message = CoachMessage(grant_id=talk.grant.id, author_id=author.id, body=text)
+    session.add(message)
+    session.flush()
+    return message

@@ -1,4 +1,5 @@
-"""Coach access: the learner grants and revokes it; a coach sees what was shared with them."""
+"""Coach access: the learner grants and revokes it; a coach sees what was shared with them;
+the two write each other messages."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ def _page(error: str | None = None, status: int = 200):
         grants=services.grants_of(db, portfolio),
         people=services.possible_coaches(db, current_user),
         shared=services.shared_with(db, current_user),
+        coached=services.coached_by(db, current_user),
         error=error,
     )
     return page, status
@@ -62,3 +64,33 @@ def revoke(grant_id: int):
     db.commit()
     flash(_("Coach access revoked."))
     return redirect(url_for("coaching.coaches"))
+
+
+def _messages_page(talk: services.Conversation, error: str | None = None, status: int = 200, draft: str = ""):
+    db = get_session()
+    page = render_template(
+        "coaching/messages.html", talk=talk, messages=services.messages_of(db, talk.grant), error=error, draft=draft
+    )
+    return page, status
+
+
+@bp.route("/coaching/<int:grant_id>/messages")
+@login_required
+def messages(grant_id: int):
+    return _messages_page(services.conversation(get_session(), current_user, grant_id))
+
+
+@bp.route("/coaching/<int:grant_id>/messages", methods=["POST"])
+@login_required
+def send(grant_id: int):
+    db = get_session()
+    talk = services.conversation(db, current_user, grant_id)
+    body = request.form.get("body", "")
+    try:
+        services.send_message(db, talk, current_user, body)
+    except CoachingError as exc:
+        db.rollback()
+        return _messages_page(talk, str(exc), 400, draft=body)
+    db.commit()
+    flash(_("Message sent."))
+    return redirect(url_for("coaching.messages", grant_id=grant_id))

@@ -45,6 +45,8 @@ PAGES: list[tuple[str, str, str]] = [
     ("learner", "collections.show_collection", "/portfolio/collections/{collection_id}"),
     ("learner", "collections.confirm_delete", "/portfolio/collections/{collection_id}/delete"),
     ("learner", "coaching.coaches", "/portfolio/coaches"),
+    ("learner", "coaching.messages", "/coaching/{grant_id}/messages"),
+    ("coach", "coaching.messages", "/coaching/{grant_id}/messages"),
     ("learner", "competencies.overview", "/competencies/"),
     ("learner", "competencies.summary", "/competencies/summary"),
     ("learner", "assessment.landing", "/assessments/{assessment_link_id}"),
@@ -134,7 +136,7 @@ def _path(template: str, world) -> str:
         "context_id": world.context_id, "evidence_id": world.evidence_ids[0], "reflection_id": world.reflection_ids[-1],
         "collection_id": world.collection_id, "assessment_link_id": world.assessment_link_id,
         "reflection_link_id": world.reflection_link_id, "submission_id": world.submission_id,
-        "activity_reflection_id": world.activity_reflection_id, "secret_link": world.secret_link,
+        "activity_reflection_id": world.activity_reflection_id, "secret_link": world.secret_link, "grant_id": world.grant_id,
     }
     filled = template.format(**values)
     return filled if filled.startswith("http") else world.url(filled)

@@ -114,7 +114,8 @@ def _pages(world, endpoints: set[str]) -> list[tuple[str, str]]:
         ("instructor", f"/courses/{world.context_id}/completions"),
         ("instructor", f"/activities/reflection/{world.reflection_link_id}"),
         ("instructor", f"/activities/reflection/{world.reflection_link_id}/submissions/{world.activity_reflection_id}"),
-        ("coach", f"/showcase/{world.collection_id}"), ("coach", "/home"),
+        ("coach", f"/showcase/{world.collection_id}"), ("coach", "/home"), ("coach", "/portfolio/coaches"),
+        ("learner", f"/coaching/{world.grant_id}/messages"), ("coach", f"/coaching/{world.grant_id}/messages"),
         ("admin", "/modules/"), ("admin", "/competencies/admin"), ("admin", f"/courses/{world.context_id}/completions"),
         ("visitor", world.secret_link), ("visitor", "/demo"),
     ]

@@ -55,6 +55,7 @@ class World:
     module_link_id: int = 0
     secret_link: str = ""
     activity_reflection_id: int = 0
+    grant_id: int = 0
     upload_refusals: dict[str, int] = field(default_factory=dict)
 
     def url(self, path: str) -> str:
@@ -316,6 +317,12 @@ def build_world(app, browser, base_url: str, text: Text, *, hostile_uploads: boo
         form={"evidence": [str(i) for i in world.evidence_ids], "reflection": [str(i) for i in world.reflection_ids]},
     )
     learner.post("/portfolio/coaches", form={"coach": str(_user_id(app, "5")), "permission": "comment"})
+    with session_scope(app) as session:
+        from lti_tool.coaching.models import CoachGrant
+
+        world.grant_id = session.scalars(select(CoachGrant.id)).one()
+    learner.post(f"/coaching/{world.grant_id}/messages", form={"body": text("message to the coach")})
+    coach.post(f"/coaching/{world.grant_id}/messages", form={"body": text("message from the coach")})
     learner.post(f"/portfolio/collections/{world.collection_id}/visibility", form={"visibility": "coaches"})
     shared = learner.post(f"/portfolio/collections/{world.collection_id}/link", expect_status=None)
     page_text = shared.text() if shared.status == 200 else learner.context.request.get(urljoin(world.base_url + "/", learner.location(shared))).text()
