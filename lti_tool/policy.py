@@ -106,6 +106,18 @@ def active_coach_grant(session: Session, user: User, portfolio_id: int):
     ).first()
 
 
+def coach_messages_role(user: User, grant, owner_id: int) -> str | None:
+    """Who the user is in a grant's messages: "learner" (the portfolio's owner, also after revoking),
+    "coach" (while the grant lasts), or None (anyone else, another tenant included)."""
+    if grant.platform_id != user.platform_id:
+        return None
+    if user.id == owner_id:
+        return "learner"
+    if user.id == grant.coach_id and grant.revoked_at is None:
+        return "coach"
+    return None
+
+
 def may_view_showcase(session: Session, user: User, collection) -> bool:
     """The owner always; granted coaches once the owner shared it with coaches (or by link)."""
     from lti_tool.collections.models import COACHES, SECRET_LINK

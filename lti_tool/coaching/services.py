@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from lti_tool import policy
 from lti_tool.coaching.models import COMMENT, MESSAGE_MAX, PERMISSIONS, CoachGrant, CoachMessage
 from lti_tool.collections.models import COACHES, SECRET_LINK, Collection
 from lti_tool.db import utcnow
@@ -143,12 +144,11 @@ def conversation(session: Session, viewer: User, grant_id: int) -> Conversation:
         .join(Portfolio, Portfolio.id == CoachGrant.portfolio_id)
         .where(CoachGrant.id == grant_id, CoachGrant.platform_id == viewer.platform_id)
     ).first()
-    if row is not None:
-        grant, owner_id = row
-        if viewer.id == owner_id:
-            return Conversation(grant, viewer, grant.coach, viewer_is_learner=True)
-        if viewer.id == grant.coach_id and grant.revoked_at is None:
-            return Conversation(grant, session.get(User, owner_id), viewer, viewer_is_learner=False)
+    role = policy.coach_messages_role(viewer, row[0], row[1]) if row is not None else None
+    if role == "learner":
+        return Conversation(row[0], viewer, row[0].coach, viewer_is_learner=True)
+    if role == "coach":
+        return Conversation(row[0], session.get(User, row[1]), viewer, viewer_is_learner=False)
     raise NotFoundError(_("These messages do not exist, or are not yours to read."))
 
 
