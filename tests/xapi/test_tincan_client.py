@@ -136,6 +136,25 @@ def test_wrapper_raises_on_a_500_from_the_server(live_base, lrs_credential):
     assert "injected failure" in str(caught.value)
 
 
+def test_wrapper_keeps_the_retry_after_of_a_refusal(live_base, lrs_credential):
+    with serve_proxy(live_base) as proxy:
+        proxy.fail_next, proxy.fail_status, proxy.retry_after = 1, 429, "120"
+        client = RemoteLRSClient(proxy.endpoint(), key=lrs_credential.key, secret=lrs_credential.secret, timeout=5)
+        with pytest.raises(RemoteLRSError) as caught:
+            client.post_statements(_statements(1))
+    assert (caught.value.status, caught.value.retry_after) == (429, 120.0)
+
+
+def test_wrapper_does_not_read_an_answer_larger_than_its_limit(endpoint, lrs_credential, monkeypatch):
+    from xapi import client as client_module
+
+    client = RemoteLRSClient(endpoint, key=lrs_credential.key, secret=lrs_credential.secret, timeout=5)
+    assert client.about()["version"]
+    monkeypatch.setattr(client_module, "MAX_ANSWER_BYTES", 10)  # /about answers more than this
+    with pytest.raises(RemoteLRSError, match="more than"):
+        client.about()
+
+
 def test_wrapper_gives_up_after_its_timeout_on_a_stalled_server(live_base, lrs_credential):
     with serve_proxy(live_base) as proxy:
         proxy.stall_seconds = 1.5
