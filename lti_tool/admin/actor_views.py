@@ -17,6 +17,7 @@ from lti_tool.formal_evidence.learners import ActorLinkError
 from lti_tool.lti.models import Platform
 from lti_tool.people.models import User
 from lti_tool.policy import is_tool_admin
+from lti_tool.search import SEARCH_MAX, page_number
 
 bp = Blueprint("admin_actors", __name__, url_prefix="/admin/actors")
 
@@ -39,11 +40,6 @@ def _administrators_only():
         raise ForbiddenError(_("Only administrators link statements to learners."))
 
 
-def _page_number() -> int:
-    raw = request.args.get("page", "1")
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 6 and 0 < int(raw) < 100_000 else 1
-
-
 def _actor_or_404(actor_key: str):
     """The administrator's own tenant's actor; anything else is simply not found."""
     if not ACTOR_KEY.fullmatch(actor_key):
@@ -59,8 +55,9 @@ def index():
     show = request.args.get("show", unmatched.UNMATCHED)
     if show not in SHOW_LABELS:
         show = unmatched.UNMATCHED
-    search = request.args.get("q", "").strip()[: unmatched.SEARCH_MAX]
-    result = unmatched.actor_page(get_session(), current_user.platform_id, which=show, search=search, page=_page_number())
+    search = request.args.get("q", "").strip()[:SEARCH_MAX]
+    page = page_number(request.args.get("page"))
+    result = unmatched.actor_page(get_session(), current_user.platform_id, which=show, search=search, page=page)
     return render_template(
         "admin/actors.html",
         result=result,
@@ -76,7 +73,7 @@ def detail(actor_key: str):
     known = _actor_or_404(actor_key)
     session = get_session()
     search = request.args.get("q")
-    search = (search if search is not None else unmatched.search_hint(known.actor)).strip()[: unmatched.SEARCH_MAX]
+    search = (search if search is not None else unmatched.search_hint(known.actor)).strip()[:SEARCH_MAX]
     linked_to = session.get(User, known.user_id) if known.user_id else None
     return render_template(
         "admin/actor.html",

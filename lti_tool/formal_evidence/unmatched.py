@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from lti_tool.formal_evidence.models import BY_ADMINISTRATOR, LearnerActor
 from lti_tool.people.models import User
+from lti_tool.search import SEARCH_MAX, like_pattern
 from xapi.models import Activity as LRSActivity
 from xapi.models import Statement, StatementFilter
 from xapi.statement_index import AGENT
@@ -25,7 +26,6 @@ from xapi.statement_keys import activity_key
 
 PER_PAGE = 25
 SAMPLE_ACTIVITIES = 3
-SEARCH_MAX = 200
 UNMATCHED = "unmatched"
 LINKED = "linked"
 
@@ -73,11 +73,6 @@ def actor_ifi(actor: dict[str, Any]) -> tuple[str, str]:
     return "unknown", ""
 
 
-def _like(term: str) -> str:
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped.lower()}%"
-
-
 def _actors(platform_id: int, which: str, search: str | None):
     query = select(LearnerActor).where(LearnerActor.platform_id == platform_id)
     if which == LINKED:
@@ -89,7 +84,7 @@ def _actors(platform_id: int, which: str, search: str | None):
         stored = func.lower(cast(LearnerActor.actor, String))
         # JSON text keeps a name like "José" as "Jos\u00e9": look for that spelling too.
         spellings = {search.lower(), json.dumps(search.lower())[1:-1]}
-        query = query.where(or_(*(stored.like(_like(spelling), escape="\\") for spelling in sorted(spellings))))
+        query = query.where(or_(*(stored.like(like_pattern(spelling), escape="\\") for spelling in sorted(spellings))))
     return query
 
 
@@ -244,7 +239,7 @@ def people_matching(session: Session, platform_id: int, search: str, limit: int 
     search = search.strip()[:SEARCH_MAX]
     if not search:
         return []
-    pattern = _like(search)
+    pattern = like_pattern(search)
     columns = (User.name, User.given_name, User.family_name, User.email, User.sub)
     return list(
         session.scalars(

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, defer
 from lti_tool.competencies.models import Competency, CompetencyFramework, EvidenceCompetency
 from lti_tool.people.models import Context
 from lti_tool.portfolio.models import FORMAL, INFORMAL, Evidence, EvidenceFile, EvidenceTag, Reflection
+from lti_tool.search import like_pattern
 
 PAGE_SIZE = 25
 REFLECTION = "reflection"
@@ -74,11 +75,6 @@ class TimelinePage:
     filters: TimelineFilter = field(default_factory=TimelineFilter)
 
 
-def _like(text: str) -> str:
-    escaped = text.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def _evidence_rows(portfolio_id: int, filters: TimelineFilter):
     conditions = [Evidence.portfolio_id == portfolio_id, Evidence.deleted_at.is_(None)]
     if filters.course_id is not None:
@@ -101,7 +97,7 @@ def _evidence_rows(portfolio_id: int, filters: TimelineFilter):
             )
         )
     if filters.query:
-        pattern = _like(filters.query)
+        pattern = like_pattern(filters.query)
         conditions.append(
             or_(
                 func.lower(Evidence.title).like(pattern, escape="\\"),
@@ -126,7 +122,7 @@ def _reflection_rows(portfolio_id: int, filters: TimelineFilter):
     if filters.course_id is not None:
         conditions.append(Reflection.context_id == filters.course_id)
     if filters.query:
-        pattern = _like(filters.query)
+        pattern = like_pattern(filters.query)
         conditions.append(
             or_(
                 func.lower(Reflection.title).like(pattern, escape="\\"),

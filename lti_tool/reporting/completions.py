@@ -22,6 +22,7 @@ from lti_tool.modules.offers import KIND_MODULE, MODULE_PARAM
 from lti_tool.outbox.models import OutboxMessage
 from lti_tool.people.models import Context, Membership, ResourceLink, User
 from lti_tool.portfolio.models import SOURCE_XAPI, Evidence, Portfolio
+from lti_tool.search import like_pattern
 
 STATUSES = ("not_started", "in_progress", "completed", "passed", "failed")
 DONE_STATUSES = ("completed", "passed", "failed")
@@ -275,11 +276,6 @@ class LearnerPage:
         return max(1, -(-self.total // self.per_page))
 
 
-def _like(term: str) -> str:
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped.lower()}%"
-
-
 def learner_page(
     session: Session,
     platform_id: int,
@@ -296,7 +292,7 @@ def learner_page(
     With a status (and optionally a module) only learners with a module in that status match."""
     learners = _learner_memberships(platform_id, context_id)
     if search:
-        pattern = _like(search)
+        pattern = like_pattern(search)
         learners = learners.where(
             or_(*(func.lower(c).like(pattern, escape="\\") for c in (User.name, User.given_name, User.family_name, User.email, User.sub)))
         )

@@ -20,8 +20,7 @@ from lti_tool.reporting.completions import (
     status_counts,
 )
 from lti_tool.reporting.export import to_csv
-
-SEARCH_MAX = 200
+from lti_tool.search import SEARCH_MAX, page_number
 
 bp = Blueprint("reporting", __name__)
 
@@ -71,11 +70,6 @@ def _module_filter(modules: dict[str, str]) -> str | None:
     return activity_id
 
 
-def _page_number() -> int:
-    raw = request.args.get("page", "1")
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 7 and 0 < int(raw) < 1_000_000 else 1
-
-
 @bp.get("/courses/<int:context_pk>/completions")
 @login_required
 def completions(context_pk: int):
@@ -87,7 +81,8 @@ def completions(context_pk: int):
     activity_id = _module_filter(modules)
     search = request.args.get("q", "").strip()[:SEARCH_MAX]
     page = learner_page(
-        session, platform_id, context.id, search=search or None, status=status, activity_id=activity_id, page=_page_number()
+        session, platform_id, context.id, search=search or None, status=status, activity_id=activity_id,
+        page=page_number(request.args.get("page")),
     )
     rows = list(completion_rows(session, platform_id, context_id=context.id, user_ids=page.user_ids)) if page.user_ids else []
     learners: dict[str, dict] = {}
