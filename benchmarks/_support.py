@@ -270,6 +270,7 @@ class PhaseResult:
     items: int = 0  # statements stored, or statements read
     wall: float = 0.0
     server_cpu: float | None = None
+    client_cpu: float = 0.0  # this process: the clients share the server's cores
     timings_ms: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
@@ -326,11 +327,13 @@ def run_phase(name: str, lrs: LRS, clients: int, total: int, work: Work, seed: i
     for thread in threads:
         thread.start()
     cpu_before = lrs.server_cpu()
+    client_cpu_before = time.process_time()
     barrier.wait()
     start = time.perf_counter()
     for thread in threads:
         thread.join()
     result.wall = time.perf_counter() - start
+    result.client_cpu = time.process_time() - client_cpu_before
     if cpu_before is not None:
         result.server_cpu = lrs.server_cpu() - cpu_before
     return result

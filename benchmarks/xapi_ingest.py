@@ -149,6 +149,8 @@ def report(lrs: LRS, single: PhaseResult, batch: PhaseResult, raw: PhaseResult, 
         rows,
     )
     for phase in (single, batch):
+        print(f"{phase.name}: the clients used {phase.client_cpu * 1000 / max(phase.requests, 1):.2f} ms CPU per request")
+    for phase in (single, batch):
         if phase.errors:
             print(f"{phase.name}: first error: {phase.errors[0]}")
     return all_met
