@@ -6,7 +6,7 @@ import time
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request
-from flask_login import LoginManager
+from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import select
 
@@ -45,7 +45,10 @@ def frame_ancestors() -> str:
 
 def init_app(app: Flask, settings: Settings) -> None:
     csrf.init_app(app)
-    login_manager.init_app(app)
+    # Templates get the lazy proxy, not Flask-Login's context processor: that one loads the user
+    # for every page rendered, even a page that never mentions them.
+    login_manager.init_app(app, add_context_processor=False)
+    app.jinja_env.globals["current_user"] = current_user
     login_manager.login_view = None
     app.extensions["leerpaspoort.frame_ancestor_cache"] = {}
 
