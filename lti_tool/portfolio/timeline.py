@@ -9,10 +9,11 @@ grow with the page.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, String, and_, case, cast, exists, false, func, literal, or_, select, type_coerce, union, union_all
+from sqlalchemy import Date, Integer, String, and_, bindparam, case, cast, exists, false, func, literal, or_, select, type_coerce, union, union_all
 from sqlalchemy.orm import Session, defer
 
 from lti_tool.competencies.models import Competency, CompetencyFramework, EvidenceCompetency
@@ -75,29 +76,48 @@ class TimelinePage:
     filters: TimelineFilter = field(default_factory=TimelineFilter)
 
 
-def _evidence_rows(portfolio_id: int, filters: TimelineFilter):
-    conditions = [Evidence.portfolio_id == portfolio_id, Evidence.deleted_at.is_(None)]
-    if filters.course_id is not None:
-        conditions.append(Evidence.context_id == filters.course_id)
-    if filters.kind in (FORMAL, INFORMAL):
-        conditions.append(Evidence.kind == filters.kind)
-    elif filters.kind == REFLECTION:
-        conditions.append(false())
-    if filters.type:
-        conditions.append(Evidence.type == filters.type)
-    if filters.tag:
-        conditions.append(
-            exists().where(EvidenceTag.evidence_id == Evidence.id, func.lower(EvidenceTag.tag) == filters.tag.casefold())
+@dataclass(frozen=True)
+class _Shape:
+    """Which filters are set: the page query differs by these, not by their values."""
+
+    course: bool
+    kind: str | None
+    type: bool
+    tag: bool
+    competency: bool
+    query: bool
+
+    @classmethod
+    def of(cls, filters: TimelineFilter) -> "_Shape":
+        return cls(
+            filters.course_id is not None, filters.kind, bool(filters.type), bool(filters.tag),
+            filters.competency_id is not None, bool(filters.query),
         )
-    if filters.competency_id is not None:
+
+
+def _evidence_rows(shape: _Shape):
+    conditions = [Evidence.portfolio_id == bindparam("portfolio_id"), Evidence.deleted_at.is_(None)]
+    if shape.course:
+        conditions.append(Evidence.context_id == bindparam("course_id"))
+    if shape.kind in (FORMAL, INFORMAL):
+        conditions.append(Evidence.kind == shape.kind)
+    elif shape.kind == REFLECTION:
+        conditions.append(false())
+    if shape.type:
+        conditions.append(Evidence.type == bindparam("type"))
+    if shape.tag:
+        conditions.append(
+            exists().where(EvidenceTag.evidence_id == Evidence.id, func.lower(EvidenceTag.tag) == bindparam("tag"))
+        )
+    if shape.competency:
         conditions.append(
             exists().where(
                 EvidenceCompetency.evidence_id == Evidence.id,
-                EvidenceCompetency.competency_id == filters.competency_id,
+                EvidenceCompetency.competency_id == bindparam("competency_id"),
             )
         )
-    if filters.query:
-        pattern = like_pattern(filters.query)
+    if shape.query:
+        pattern = bindparam("pattern")
         conditions.append(
             or_(
                 func.lower(Evidence.title).like(pattern, escape="\\"),
@@ -114,15 +134,15 @@ def _evidence_rows(portfolio_id: int, filters: TimelineFilter):
     ).where(and_(*conditions))
 
 
-def _reflection_rows(portfolio_id: int, filters: TimelineFilter):
-    conditions = [Reflection.portfolio_id == portfolio_id, Reflection.deleted_at.is_(None)]
+def _reflection_rows(shape: _Shape):
+    conditions = [Reflection.portfolio_id == bindparam("portfolio_id"), Reflection.deleted_at.is_(None)]
     # Filters that only evidence has leave reflections out.
-    if filters.kind in (FORMAL, INFORMAL) or filters.type or filters.tag or filters.competency_id is not None:
+    if shape.kind in (FORMAL, INFORMAL) or shape.type or shape.tag or shape.competency:
         conditions.append(false())
-    if filters.course_id is not None:
-        conditions.append(Reflection.context_id == filters.course_id)
-    if filters.query:
-        pattern = like_pattern(filters.query)
+    if shape.course:
+        conditions.append(Reflection.context_id == bindparam("course_id"))
+    if shape.query:
+        pattern = bindparam("pattern")
         conditions.append(
             or_(
                 func.lower(Reflection.title).like(pattern, escape="\\"),
@@ -137,31 +157,57 @@ def _reflection_rows(portfolio_id: int, filters: TimelineFilter):
     ).where(and_(*conditions))
 
 
-def timeline(session: Session, portfolio_id: int, filters: TimelineFilter, page_size: int = PAGE_SIZE) -> TimelinePage:
-    """One page of the portfolio's timeline, newest first."""
-    page = max(1, filters.page)
-    offset = (page - 1) * page_size
+@lru_cache(maxsize=128)
+def _page_query(shape: _Shape):
+    """The page query for one combination of filters, built once with its values left as
+    parameters: building a statement of this size cost more CPU than SQLite took to run it."""
     # Each side contributes at most the rows that can reach this page, read in index order
     # (ix_evidence_timeline), so the union sorts a page's worth instead of the whole portfolio.
-    window = offset + page_size + 1
+    window = bindparam("window", type_=Integer)
     evidence_side = (
-        _evidence_rows(portfolio_id, filters)
+        _evidence_rows(shape)
         .order_by(Evidence.occurred_on.desc(), Evidence.created_at.desc(), Evidence.id.desc())
         .limit(window)
         .subquery()
     )
     reflection_side = (
-        _reflection_rows(portfolio_id, filters)
+        _reflection_rows(shape)
         .order_by(Reflection.created_at.desc(), Reflection.id.desc())
         .limit(window)
         .subquery()
     )
     both = union_all(select(evidence_side), select(reflection_side)).subquery()
-    rows = session.execute(
+    return (
         select(both.c.entry_kind, both.c.id, both.c.day)
         .order_by(both.c.day.desc(), both.c.created.desc(), both.c.entry_kind, both.c.id.desc())
-        .limit(page_size + 1)
-        .offset(offset)
+        .limit(bindparam("rows", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
+    )
+
+
+def _page_parameters(portfolio_id: int, filters: TimelineFilter, offset: int, page_size: int) -> dict[str, Any]:
+    parameters: dict[str, Any] = {
+        "portfolio_id": portfolio_id, "window": offset + page_size + 1, "rows": page_size + 1, "offset": offset,
+    }
+    if filters.course_id is not None:
+        parameters["course_id"] = filters.course_id
+    if filters.type:
+        parameters["type"] = filters.type
+    if filters.tag:
+        parameters["tag"] = filters.tag.casefold()
+    if filters.competency_id is not None:
+        parameters["competency_id"] = filters.competency_id
+    if filters.query:
+        parameters["pattern"] = like_pattern(filters.query)
+    return parameters
+
+
+def timeline(session: Session, portfolio_id: int, filters: TimelineFilter, page_size: int = PAGE_SIZE) -> TimelinePage:
+    """One page of the portfolio's timeline, newest first."""
+    page = max(1, filters.page)
+    offset = (page - 1) * page_size
+    rows = session.execute(
+        _page_query(_Shape.of(filters)), _page_parameters(portfolio_id, filters, offset, page_size)
     ).all()
     has_next = len(rows) > page_size
     rows = rows[:page_size]
@@ -263,6 +309,9 @@ def filter_choices(session: Session, portfolio_id: int, platform_id: int, user_i
             .order_by(Context.title)
         )
     )
+    if not used:
+        # Tags and competencies hang off evidence: a portfolio without any (a first launch) has none.
+        return FilterChoices(courses, types, [], [])
     tags = sorted(
         set(
             session.scalars(
