@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, object_session
 
 from lti_tool.lti.roles import ADMIN, INSTRUCTOR, primary_role
@@ -15,6 +15,10 @@ def membership_in(session: Session, user: User, context: Context) -> Membership 
     return session.scalars(
         select(Membership).where(Membership.user_id == user.id, Membership.context_id == context.id)
     ).first()
+
+
+# Asked on every page (the navigation): built once, the user bound at execution.
+_ROLE_LISTS_OF_USER = select(Membership.roles).where(Membership.user_id == bindparam("user_id"))
 
 
 def is_tool_admin(user: User) -> bool:
@@ -47,7 +51,7 @@ def may_manage_modules(user: User) -> bool:
     session = object_session(user)
     if session is None:
         return False
-    roles = session.scalars(select(Membership.roles).where(Membership.user_id == user.id)).all()
+    roles = session.scalars(_ROLE_LISTS_OF_USER, {"user_id": user.id}).all()
     return any(primary_role(role_list) in {INSTRUCTOR, ADMIN} for role_list in roles)
 
 

@@ -7,28 +7,31 @@ from typing import Any
 from pylti1p3.deployment import Deployment as LibDeployment
 from pylti1p3.registration import Registration
 from pylti1p3.tool_config.abstract import ToolConfAbstract
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from lti_tool.lti import keys
 from lti_tool.lti.models import ACTIVE, Deployment, Platform
 
 
+# Every login and launch asks these: built once, the values bound at execution.
+_ACTIVE_OF_ISSUER = select(Platform).where(Platform.issuer == bindparam("issuer"), Platform.status == ACTIVE)
+_ACTIVE_BY_CLIENT_ID = _ACTIVE_OF_ISSUER.where(Platform.client_id == bindparam("client_id"))
+_DEPLOYMENT = select(Deployment).where(
+    Deployment.platform_id == bindparam("platform_id"), Deployment.deployment_id == bindparam("deployment_id")
+)
+
+
 def find_platform(session: Session, issuer: str, client_id: str | None) -> Platform | None:
     """Find an active registration by issuer and client id (or the only one of that issuer)."""
-    query = select(Platform).where(Platform.issuer == issuer, Platform.status == ACTIVE)
     if client_id:
-        return session.scalars(query.where(Platform.client_id == client_id)).first()
-    candidates = list(session.scalars(query.limit(2)))
+        return session.scalars(_ACTIVE_BY_CLIENT_ID, {"issuer": issuer, "client_id": client_id}).first()
+    candidates = list(session.scalars(_ACTIVE_OF_ISSUER.limit(2), {"issuer": issuer}))
     return candidates[0] if len(candidates) == 1 else None
 
 
 def find_deployment(session: Session, platform: Platform, deployment_id: str) -> Deployment | None:
-    return session.scalars(
-        select(Deployment).where(
-            Deployment.platform_id == platform.id, Deployment.deployment_id == deployment_id
-        )
-    ).first()
+    return session.scalars(_DEPLOYMENT, {"platform_id": platform.id, "deployment_id": deployment_id}).first()
 
 
 def to_registration(session: Session, platform: Platform, *, with_signing_key: bool = True) -> Registration:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from lti_tool.db import utcnow
@@ -29,8 +30,14 @@ def _text(value: Any, limit: int) -> str:
     return value[:limit] if isinstance(value, str) else ""
 
 
+@lru_cache(maxsize=None)
+def _lookup(model, names: tuple[str, ...]):
+    """The query for a row by these columns, built once: every launch asks four of them."""
+    return select(model).filter_by(**{name: bindparam(name) for name in names})
+
+
 def _get_or_add(session: Session, model, **keys):
-    row = session.scalars(select(model).filter_by(**keys)).first()
+    row = session.scalars(_lookup(model, tuple(sorted(keys))), keys).first()
     if row is None:
         row = model(**keys)
         session.add(row)

@@ -9,7 +9,7 @@ from flask import Blueprint, Flask, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from werkzeug.routing import BuildError
 
 from lti_tool import current_settings, storage
@@ -72,16 +72,21 @@ def launch_course() -> Context | None:
     return _enrolled_course_by_lti_id(str(context_claim["id"]))
 
 
+# Asked on the first page of every launch: built once, the values bound at execution.
+_ENROLLED_COURSE_BY_LTI_ID = (
+    select(Context)
+    .join(Membership, Membership.context_id == Context.id)
+    .where(
+        Context.platform_id == bindparam("platform_id"),
+        Context.context_id == bindparam("lti_context_id"),
+        Membership.user_id == bindparam("user_id"),
+    )
+)
+
+
 def _enrolled_course_by_lti_id(lti_context_id: str) -> Context | None:
-    return get_session().scalars(
-        select(Context)
-        .join(Membership, Membership.context_id == Context.id)
-        .where(
-            Context.platform_id == current_user.platform_id,
-            Context.context_id == lti_context_id,
-            Membership.user_id == current_user.id,
-        )
-    ).first()
+    values = {"platform_id": current_user.platform_id, "lti_context_id": lti_context_id, "user_id": current_user.id}
+    return get_session().scalars(_ENROLLED_COURSE_BY_LTI_ID, values).first()
 
 
 def _enrolled_course(context_id: int) -> Context:

@@ -289,26 +289,43 @@ class FilterChoices:
     competencies: list[tuple[Competency, str]]
 
 
-def filter_choices(session: Session, portfolio_id: int, platform_id: int, user_id: int) -> FilterChoices:
-    """What the filters can offer: only values the learner's portfolio actually uses."""
+@lru_cache(maxsize=1)
+def _choice_queries():
+    """The two queries every timeline page asks, built once (values bound at execution)."""
     from lti_tool.people.models import Membership
 
-    live = and_(Evidence.portfolio_id == portfolio_id, Evidence.deleted_at.is_(None))
     # One grouped pass over the learner's evidence gives both the types and the courses used.
-    used = session.execute(select(Evidence.type, Evidence.context_id).where(live).group_by(Evidence.type, Evidence.context_id)).all()
-    types = sorted({row.type for row in used})
+    used = (
+        select(Evidence.type, Evidence.context_id)
+        .where(Evidence.portfolio_id == bindparam("portfolio_id"), Evidence.deleted_at.is_(None))
+        .group_by(Evidence.type, Evidence.context_id)
+    )
     course_ids = union(
-        select(Reflection.context_id).where(Reflection.portfolio_id == portfolio_id, Reflection.context_id.is_not(None)),
-        select(Membership.context_id).where(Membership.user_id == user_id),
+        select(Reflection.context_id).where(
+            Reflection.portfolio_id == bindparam("portfolio_id"), Reflection.context_id.is_not(None)
+        ),
+        select(Membership.context_id).where(Membership.user_id == bindparam("user_id")),
     )
-    evidence_courses = {row.context_id for row in used if row.context_id is not None}
-    courses = list(
-        session.scalars(
-            select(Context)
-            .where(or_(Context.id.in_(course_ids), Context.id.in_(evidence_courses)), Context.platform_id == platform_id)
-            .order_by(Context.title)
+    courses = (
+        select(Context)
+        .where(
+            or_(Context.id.in_(course_ids), Context.id.in_(bindparam("evidence_courses", expanding=True))),
+            Context.platform_id == bindparam("platform_id"),
         )
+        .order_by(Context.title)
     )
+    return used, courses
+
+
+def filter_choices(session: Session, portfolio_id: int, platform_id: int, user_id: int) -> FilterChoices:
+    """What the filters can offer: only values the learner's portfolio actually uses."""
+    used_query, courses_query = _choice_queries()
+    live = and_(Evidence.portfolio_id == portfolio_id, Evidence.deleted_at.is_(None))
+    used = session.execute(used_query, {"portfolio_id": portfolio_id}).all()
+    types = sorted({row.type for row in used})
+    evidence_courses = sorted({row.context_id for row in used if row.context_id is not None})
+    values = {"portfolio_id": portfolio_id, "user_id": user_id, "platform_id": platform_id, "evidence_courses": evidence_courses}
+    courses = list(session.scalars(courses_query, values))
     if not used:
         # Tags and competencies hang off evidence: a portfolio without any (a first launch) has none.
         return FilterChoices(courses, types, [], [])
