@@ -80,3 +80,24 @@ def test_the_first_page_reads_the_launch_record_once(app, launcher):
         page = launcher.client.get(next_path)
     assert page.status_code == 200
     assert len(touching(seen, "launch_records", "SELECT")) == 1
+
+
+def test_the_hand_off_page_reads_its_person_once_and_no_navigation(app, launched):
+    # The page only passes the browser on: the ticket's person is read to sign them in, and
+    # nothing for a navigation bar (memberships) or a second look at the person.
+    response, _ = launched
+    with statements(app) as seen:
+        assert launched_client(app, response).status_code == 200
+    assert touching(seen, "memberships") == []
+    assert len(touching(seen, "users", "SELECT")) == 1
+
+
+def test_a_first_page_of_an_empty_portfolio_skips_the_tag_and_competency_choices(app, launcher):
+    launch = launcher.launch(LEARNER)
+    enter = launcher.client.get(launch.headers["Location"])
+    next_path = enter.get_data(as_text=True).split('data-next="', 1)[1].split('"', 1)[0]
+    with statements(app) as seen:
+        page = launcher.client.get(next_path)
+    assert page.status_code == 200
+    assert touching(seen, "evidence_tags") == []
+    assert touching(seen, "competencies") == []
