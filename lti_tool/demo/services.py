@@ -62,4 +62,3 @@ from lti_tool.demo.registration import (  # noqa: F401
     find_demo_platform,
 )
 from lti_tool.demo.urls import line_item_url, service_urls  # noqa: F401
-from lti_tool.lti import claims  # noqa: F401  (views name scopes as services.claims.SCOPE_*)
