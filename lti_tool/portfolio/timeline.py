@@ -9,8 +9,8 @@ grow with the page.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Date, Integer, String, and_, bindparam, case, cast, exists, false, func, literal, or_, select, type_coerce, union, union_all
@@ -320,7 +320,6 @@ def _choice_queries():
 def filter_choices(session: Session, portfolio_id: int, platform_id: int, user_id: int) -> FilterChoices:
     """What the filters can offer: only values the learner's portfolio actually uses."""
     used_query, courses_query = _choice_queries()
-    live = and_(Evidence.portfolio_id == portfolio_id, Evidence.deleted_at.is_(None))
     used = session.execute(used_query, {"portfolio_id": portfolio_id}).all()
     types = sorted({row.type for row in used})
     evidence_courses = sorted({row.context_id for row in used if row.context_id is not None})
@@ -329,6 +328,7 @@ def filter_choices(session: Session, portfolio_id: int, platform_id: int, user_i
     if not used:
         # Tags and competencies hang off evidence: a portfolio without any (a first launch) has none.
         return FilterChoices(courses, types, [], [])
+    live = and_(Evidence.portfolio_id == portfolio_id, Evidence.deleted_at.is_(None))
     tags = sorted(
         set(
             session.scalars(
