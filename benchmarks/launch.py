@@ -137,6 +137,7 @@ class Browser:
 
     def __init__(self, base_url: str):
         parts = urlsplit(base_url)
+        self.origin = parts.netloc
         self.https = parts.scheme == "https"
         self.host, self.port = parts.hostname, parts.port or (443 if self.https else 80)
         self.cookies: dict[str, str] = {}
@@ -150,6 +151,9 @@ class Browser:
 
     def request(self, method: str, url: str, body: bytes | None = None) -> Answer:
         parts = urlsplit(url)
+        if parts.netloc not in ("", self.origin):
+            # One connection per client: the demo platform and the tool share the server.
+            raise RuntimeError(f"{url} is not on {self.origin}; the benchmark talks to one server")
         target = parts.path + (f"?{parts.query}" if parts.query else "")
         # English labels: the learner's button is found by its text.
         headers = {"Accept-Language": "en"}
