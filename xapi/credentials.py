@@ -46,6 +46,15 @@ def normalise_scopes(scopes) -> tuple[str, ...]:
     return chosen
 
 
+def _new_key() -> str:
+    """A random key that does not start with "-": operators pass keys on the command line
+    (`lrs credentials revoke KEY`), where a leading dash reads as an option."""
+    while True:
+        key = secrets.token_urlsafe(15)
+        if not key.startswith("-"):
+            return key
+
+
 def create_credential(
     session: Session,
     *,
@@ -72,7 +81,7 @@ def create_credential(
     now = now or datetime.now(timezone.utc)
     if expires_at is not None and expires_at <= now:
         raise CredentialError("The expiry lies in the past.")
-    key = secrets.token_urlsafe(15)
+    key = _new_key()
     secret = secrets.token_urlsafe(32)
     record = CredentialRecord(
         tenant_id=tenant_id,

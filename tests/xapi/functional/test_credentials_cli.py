@@ -109,3 +109,24 @@ def test_revoke_of_an_unknown_key_fails(cli_env, platform):
     result = run("revoke", "no-such-key")
     assert result.exit_code != 0
     assert "No credential" in result.output
+
+
+def test_a_key_never_starts_with_a_dash(cli_env, platform, db, monkeypatch):
+    # A leading dash would make `lrs credentials revoke KEY` read the key as an option.
+    import xapi.credentials
+
+    drawn = iter(["-dash-first", "plain-key", "the-secret"])
+    monkeypatch.setattr(xapi.credentials.secrets, "token_urlsafe", lambda _n: next(drawn))
+    pair = json.loads(run("create", "--name", "Dash", "--json").output)
+    assert pair["key"] == "plain-key"
+    assert run("revoke", pair["key"]).exit_code == 0
+
+
+def test_an_old_key_with_a_dash_is_revoked_after_a_double_dash(cli_env, platform, db, monkeypatch):
+    import xapi.credentials
+
+    monkeypatch.setattr(xapi.credentials, "_new_key", lambda: "-old-style-key")
+    pair = json.loads(run("create", "--name", "Old", "--json").output)
+    assert run("revoke", pair["key"]).exit_code == 2  # read as an option
+    assert run("revoke", "--", pair["key"]).exit_code == 0
+    assert json.loads(run("list", "--json").output)[0]["status"] == "revoked"
