@@ -7,7 +7,6 @@ Not a benchmark itself (`make bench` skips files starting with "_").
 from __future__ import annotations
 
 import base64
-import http.client
 import json
 import os
 import random
@@ -22,9 +21,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
-from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _http import KeepAliveConnection  # noqa: E402
 from launch import free_port, group_cpu_seconds, percentile, stop_server  # noqa: E402,F401  (shared helpers)
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -224,43 +223,21 @@ def install_sigterm_exit() -> None:
 # --- clients -----------------------------------------------------------------------------------
 
 
-class KeepAliveClient:
-    """One persistent HTTP/1.1 connection (http.client: a fraction of the client CPU of requests)."""
+class KeepAliveClient(KeepAliveConnection):
+    """A keep-alive connection that speaks xAPI: version header, credential, JSON bodies."""
 
     def __init__(self, base_url: str, authorization: str, timeout: float = 60.0):
-        parts = urlsplit(base_url)
-        self.host, self.port, self.timeout = parts.hostname, parts.port or 80, timeout
-        self.prefix = parts.path.rstrip("/")
+        super().__init__(base_url, timeout)
         self.headers = {"X-Experience-API-Version": XAPI_VERSION}
         if authorization:
             self.headers["Authorization"] = authorization
-        self.connection: http.client.HTTPConnection | None = None
 
     def request(self, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
         headers = dict(self.headers)
         if body is not None:
             headers["Content-Type"] = "application/json"
-        for attempt in (1, 2):
-            if self.connection is None:
-                self.connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
-            try:
-                self.connection.request(method, self.prefix + path, body=body, headers=headers)
-                response = self.connection.getresponse()
-                data = response.read()
-                if response.getheader("Connection", "").lower() == "close":
-                    self.close()
-                return response.status, data
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-                # The server closed an idle keep-alive connection: open a new one, once.
-                self.close()
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
-
-    def close(self) -> None:
-        if self.connection is not None:
-            self.connection.close()
-            self.connection = None
+        response, data = self.exchange(method, self.prefix + path, body, headers)
+        return response.status, data
 
 
 @dataclass

@@ -6,9 +6,7 @@
 Without --url it runs `leerpaspoort serve` (gunicorn with config/gunicorn.conf.py) on 127.0.0.1
 and a free port, on a fresh SQLite instance in a temporary directory with the demo platform
 on, and stops it afterwards. Then concurrent clients, each a keep-alive connection with a
-cookie jar (http.client: the clients share the server's cores, and the requests package spent
-about 1.6 ms of CPU per request there, a quarter of the server's), go through the five round
-trips of a launch as a browser makes them:
+cookie jar (_http.Browser), go through the five round trips of a launch as a browser makes them:
 
     login   POST /lti/login          (the demo's login initiation form)  -> 302 to /demo/auth
     auth    GET  /demo/auth?...      (the platform signs the id_token)   -> auto-post form
@@ -37,7 +35,6 @@ from __future__ import annotations
 import argparse
 import gc
 import html
-import http.client
 import os
 import re
 import signal
@@ -48,11 +45,13 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _http import Browser  # noqa: E402
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 STEPS = ("login", "auth", "launch", "enter", "page")
@@ -123,79 +122,6 @@ def wait_until_up(base_url: str, server: subprocess.Popen | None, timeout: float
             pass  # not listening yet, or a worker still booting
         time.sleep(0.2)
     raise SystemExit(f"No demo course answered on {base_url}/demo within {timeout:.0f} s (is the demo platform on?)")
-
-
-@dataclass
-class Answer:
-    status_code: int
-    location: str
-    text: str
-
-
-class Browser:
-    """What a launch needs of a browser: one keep-alive connection, a cookie jar, forms."""
-
-    def __init__(self, base_url: str):
-        parts = urlsplit(base_url)
-        self.origin = parts.netloc
-        self.https = parts.scheme == "https"
-        self.host, self.port = parts.hostname, parts.port or (443 if self.https else 80)
-        self.cookies: dict[str, str] = {}
-        self.connection: http.client.HTTPConnection | None = None
-
-    def get(self, url: str) -> Answer:
-        return self.request("GET", url)
-
-    def post(self, url: str, form: dict[str, str]) -> Answer:
-        return self.request("POST", url, urlencode(form).encode())
-
-    def request(self, method: str, url: str, body: bytes | None = None) -> Answer:
-        parts = urlsplit(url)
-        if parts.netloc not in ("", self.origin):
-            # One connection per client: the demo platform and the tool share the server.
-            raise RuntimeError(f"{url} is not on {self.origin}; the benchmark talks to one server")
-        target = parts.path + (f"?{parts.query}" if parts.query else "")
-        # English labels: the learner's button is found by its text.
-        headers = {"Accept-Language": "en"}
-        if body is not None:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
-        for attempt in (1, 2):
-            if self.connection is None:
-                kind = http.client.HTTPSConnection if self.https else http.client.HTTPConnection
-                self.connection = kind(self.host, self.port, timeout=30)
-            try:
-                self.connection.request(method, target, body=body, headers=headers)
-                response = self.connection.getresponse()
-                text = response.read().decode()
-                break
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-                # The server closed an idle keep-alive connection: open a new one, once.
-                self.close()
-                if attempt == 2:
-                    raise
-        for header in response.msg.get_all("Set-Cookie") or ():
-            self._remember(header)
-        if response.getheader("Connection", "").lower() == "close":
-            self.close()
-        return Answer(response.status, response.getheader("Location", ""), text)
-
-    def _remember(self, header: str) -> None:
-        pair, *attributes = (part.strip() for part in header.split(";"))
-        name, _, value = pair.partition("=")
-        flags = {attribute.split("=", 1)[0].lower(): attribute.partition("=")[2] for attribute in attributes}
-        if "secure" in flags and not self.https:
-            return  # a browser keeps a Secure cookie away from http://
-        if flags.get("max-age") == "0" or "1970" in flags.get("expires", ""):
-            self.cookies.pop(name, None)
-        else:
-            self.cookies[name] = value
-
-    def close(self) -> None:
-        if self.connection is not None:
-            self.connection.close()
-            self.connection = None
 
 
 def login_form(browser: Browser, base_url: str) -> tuple[str, dict[str, str]]:
