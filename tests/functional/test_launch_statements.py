@@ -72,13 +72,19 @@ def launched_client(app, response):
     return app.test_client().get(response.headers["Location"])
 
 
-def test_the_first_page_reads_the_launch_record_once(app, launcher):
+def first_page_statements(app, launcher) -> list[str]:
+    """Launch and enter (not counted), then collect what the first page asks."""
     launch = launcher.launch(LEARNER)
     enter = launcher.client.get(launch.headers["Location"])
     next_path = enter.get_data(as_text=True).split('data-next="', 1)[1].split('"', 1)[0]
     with statements(app) as seen:
         page = launcher.client.get(next_path)
     assert page.status_code == 200
+    return seen
+
+
+def test_the_first_page_reads_the_launch_record_once(app, launcher):
+    seen = first_page_statements(app, launcher)
     assert len(touching(seen, "launch_records", "SELECT")) == 1
 
 
@@ -93,11 +99,6 @@ def test_the_hand_off_page_reads_its_person_once_and_no_navigation(app, launched
 
 
 def test_a_first_page_of_an_empty_portfolio_skips_the_tag_and_competency_choices(app, launcher):
-    launch = launcher.launch(LEARNER)
-    enter = launcher.client.get(launch.headers["Location"])
-    next_path = enter.get_data(as_text=True).split('data-next="', 1)[1].split('"', 1)[0]
-    with statements(app) as seen:
-        page = launcher.client.get(next_path)
-    assert page.status_code == 200
+    seen = first_page_statements(app, launcher)
     assert touching(seen, "evidence_tags") == []
     assert touching(seen, "competencies") == []
