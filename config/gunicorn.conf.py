@@ -15,10 +15,15 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 
 def post_worker_init(worker):
-    """Start the embedded outbox loop (a standby thread; one process at a time delivers)."""
+    """Start the stored-statements feed reader, and the embedded outbox loop (a standby
+    thread; one process at a time delivers)."""
     from lti_tool.outbox.embedded import start_embedded_worker
     from lti_tool.wsgi import app
+    from xapi.feed import start_reader
 
+    # Formal evidence and cmi5 tracking then run beside the requests that store statements,
+    # many commits at a time, instead of inside each of them (xapi/feed.py).
+    worker.leerpaspoort_feed = start_reader(app)
     worker.leerpaspoort_outbox = start_embedded_worker(app)
     # Modules, mappers and the application live as long as the worker: move them out of the
     # collector's sight, or every full collection walks them again (about 2 ms of CPU per launch).
@@ -27,7 +32,8 @@ def post_worker_init(worker):
 
 
 def worker_exit(server, worker):
-    """Let the outbox loop finish the message in hand before the process goes."""
-    embedded = getattr(worker, "leerpaspoort_outbox", None)
-    if embedded is not None:
-        embedded.stop()
+    """Let the feed reader and the outbox loop finish the work in hand before the process goes."""
+    for name in ("leerpaspoort_feed", "leerpaspoort_outbox"):
+        background = getattr(worker, name, None)
+        if background is not None:
+            background.stop()

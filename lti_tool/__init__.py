@@ -100,7 +100,7 @@ def _register_blueprints(app: Flask, settings: Settings) -> None:
 
     import xapi
 
-    xapi_bp = xapi.init_app(app, get_session=db.get_session)
+    xapi_bp = xapi.init_app(app, get_session=db.get_session, new_session=db.session_factory(app))
     from lti_tool.formal_evidence import hook as formal_evidence_hook
 
     formal_evidence_hook.init_app(app)

@@ -3,7 +3,7 @@
 Each page the remote sends is stored in one transaction through the same store the
 statements resource uses (xapi.statement_store), so ids are kept, repeats are no-ops,
 voiding is honoured, forwarding is queued, and after the commit the application's hooks
-turn the statements into formal evidence. The page's transaction also moves the cursor,
+turn the statements into formal evidence (xapi/feed.py). The page's transaction also moves the cursor,
 so an interrupted run resumes after the last page that was stored.
 """
 
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from lti_tool.db import session_scope
 from lti_tool.lrs_forward import received_from
-from xapi import hooks
+from xapi import feed
 from xapi.client import RemoteLRSClient, RemoteLRSError, StatementPage
 from xapi.errors import ConflictError, StatementRejectedError
 from xapi.models import PullCursor, utcnow
@@ -133,7 +133,7 @@ def _import_page(app: Flask, writer: Writer, endpoint: str, page: StatementPage,
         report.imported += len(result.stored_ids)
         report.already_present += len(result.ids) - len(result.stored_ids)
         if result.stored_ids:
-            hooks.notify_stored(writer.tenant_id, result.stored_ids, result.voided_ids)
+            feed.announce(app)
 
 
 def _importable(statements: list, report: PullReport) -> list[dict]:

@@ -194,6 +194,24 @@ class PullCursor(Base):
     updated: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+
+class StoredBatch(Base):
+    """One committed store of statements, waiting for the application to hear about it.
+
+    Written in the transaction that stores the statements, deleted once the application's
+    callbacks have run (xapi/feed.py): a process that stops between the commit and the
+    callbacks leaves the row, and the next reader picks it up."""
+
+    __tablename__ = "xapi_stored_batches"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[int] = mapped_column(Integer)
+    statement_ids: Mapped[str] = mapped_column(Text)  # JSON array, in storing order
+    voided_ids: Mapped[str] = mapped_column(Text)  # JSON array
+    claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # A reader that stops while holding a claim loses it at this time.
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
 def insert_ignoring_conflicts(session, model):
     """An INSERT that skips rows violating a unique constraint (SQLite and PostgreSQL)."""
     if session.get_bind().dialect.name == "postgresql":

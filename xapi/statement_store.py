@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from xapi import hooks
+from xapi import feed, hooks
 from xapi.errors import ConflictError, StatementRejectedError
 from xapi.models import Statement, StatementFilter
 from xapi.statement_activities import record_definitions
@@ -92,6 +92,7 @@ def store_statements(
             if attempt == 2:
                 raise
     if result.stored_ids:
+        feed.record(session, writer.tenant_id, result.stored_ids, result.voided_ids)
         hooks.notify_storing(session, writer.tenant_id, result.stored_ids)
     return result
 

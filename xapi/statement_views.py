@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 from flask import Response, current_app, request, url_for
 
-from xapi import hooks
+from xapi import feed
 from xapi.api import request_session
 from xapi.attachments import AttachmentContent, load_contents, match_parts, store_contents
 from xapi.auth import DEFINE, STATEMENTS_READ, STATEMENTS_READ_MINE, STATEMENTS_WRITE, Credential, require_credential
@@ -120,7 +120,7 @@ def _check_write_limits(credential: Credential, statements: list[dict]) -> None:
 
 
 def _store(credential: Credential, statements: list[dict], parts: list) -> list[str]:
-    """Store and commit; tell the application afterwards. Returns the ids in request order."""
+    """Store and commit, then tell the application (xapi/feed.py). Returns the ids in request order."""
     _check_write_limits(credential, statements)
     check_statements(request_session(), credential, statements)  # profile rules (cmi5) before any write
     contents = match_parts(statements, parts)
@@ -136,7 +136,7 @@ def _store(credential: Credential, statements: list[dict], parts: list) -> list[
     store_contents(session, credential.tenant_id, contents.values())
     session.commit()
     if result.stored_ids:
-        hooks.notify_stored(credential.tenant_id, result.stored_ids, result.voided_ids)
+        feed.announce()
     return result.ids
 
 

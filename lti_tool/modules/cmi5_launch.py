@@ -114,7 +114,7 @@ def _abandon_open_sessions(
 def start_au(
     session: Session, *, base_url: str, user: User, link: ResourceLink, unit_id: int, launch_mode: str = NORMAL
 ) -> Launch:
-    """Everything before the redirect; the caller commits, then calls xapi.hooks.notify_stored.
+    """Everything before the redirect; the caller commits, then calls xapi.feed.announce.
 
     Browse and Review (cmi5 10) let a learner look around without recording completion."""
     if launch_mode not in LAUNCH_MODES:

@@ -1,7 +1,8 @@
 """Follow cmi5 sessions through the LRS: Terminated ends a session, moveOn leads to Satisfied.
 
-Runs after the LRS has committed statements (xapi.on_statements_stored). The Satisfied
-statements it writes are committed and announced the same way, so formal evidence sees them.
+Runs after the LRS has committed statements (xapi.on_statements_stored, read from the
+stored-statements feed). The Satisfied statements it stores reach the feed like any others,
+so formal evidence sees them.
 """
 
 from __future__ import annotations
@@ -56,9 +57,8 @@ def init_app(app: Flask) -> None:
 def _track_after_commit(tenant_id: int, statement_ids: list[str], voided_ids: list[str]) -> None:
     base_url = current_settings().base_url.rstrip("/")
     with session_scope(current_app._get_current_object()) as session:
-        written = track(session, tenant_id, statement_ids, base_url=base_url)
-    if written:
-        xapi.hooks.notify_stored(tenant_id, written, [])
+        # The Satisfied statements it stores reach the feed like any others (xapi/feed.py).
+        track(session, tenant_id, statement_ids, base_url=base_url)
 
 
 # One query covers a whole commit: the statements resource stores at most this many per request

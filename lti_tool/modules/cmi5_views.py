@@ -93,7 +93,8 @@ def start(link_id: int, unit_id: int):
     link = _link(link_id)
     launch = start_au(session, base_url=_base_url(), user=current_user, link=link, unit_id=unit_id)
     session.commit()
-    xapi.hooks.notify_stored(launch.tenant_id, launch.stored.stored_ids, launch.stored.voided_ids)
+    if launch.stored.stored_ids:
+        xapi.feed.announce()
     # 303: the launch URL carries a one-time fetch URL; a reload must not replay it.
     response = redirect(launch.url, 303)
     response.headers["Referrer-Policy"] = "no-referrer"

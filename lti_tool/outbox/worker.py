@@ -2,6 +2,7 @@
 
 `leerpaspoort worker` runs it as its own process (production); `leerpaspoort serve` runs
 it in a background thread (see lti_tool/outbox/embedded.py). Any number may run at once.
+Each round also reads the stored-statements feed (xapi/feed.py) for rows nobody else read.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lti_tool.db import session_factory
+from xapi import feed
 from lti_tool.lrs_forward import FORWARD_KIND, deliver_forward
 from lti_tool.lti.ags import SCORE_KIND, deliver_score
 from lti_tool.lti.service_client import ServiceClient, client_for
@@ -119,6 +121,14 @@ def _housekeeping(app: Flask) -> None:
         log.info("Housekeeping removed %s", removed)
 
 
+def _read_statement_feed(app: Flask) -> None:
+    # Web processes read the feed themselves; this catches rows a stopped process left, and
+    # rows written by commands that ran while no web process was up.
+    announced = feed.drain(app)
+    if announced:
+        log.info("Stored-statements feed: %d statements handed to the application", announced)
+
+
 def run_worker(app: Flask, once: bool = False, stop: threading.Event | None = None) -> int:
     """Deliver the outbox until stopped (SIGTERM/SIGINT or `stop`); with `once`, deliver what is due and return.
 
@@ -127,6 +137,7 @@ def run_worker(app: Flask, once: bool = False, stop: threading.Event | None = No
     settings = app.extensions["leerpaspoort.settings"]
     worker = OutboxWorker(app)
     if once:
+        _read_statement_feed(app)
         return worker.drain()
     stop = stop or threading.Event()
     restore = _stop_on_signals(stop)
@@ -139,6 +150,7 @@ def run_worker(app: Flask, once: bool = False, stop: threading.Event | None = No
                 if time.monotonic() >= next_housekeeping:
                     next_housekeeping = time.monotonic() + settings.outbox_housekeeping_interval
                     _housekeeping(app)
+                _read_statement_feed(app)
                 round_attempts = worker.run_round()
                 attempted += round_attempts
             except Exception:  # the database may be away for a moment; keep polling

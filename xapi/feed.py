@@ -1,0 +1,181 @@
+"""The stored-statements feed: the application hears about statements after they are committed.
+
+Every transaction that stores statements also writes one row to `xapi_stored_batches`
+(`record`). After the commit the rows are read in order, the application's
+`on_statements_stored` callbacks run for them, and the rows are deleted (`drain`).
+
+Why a table rather than a call after the commit:
+- a process that stops between the commit and the callbacks would lose their work (formal
+  evidence, cmi5 satisfaction); the row outlives it, and the next reader picks it up;
+- the work need not run in the request that stored the statements. In `leerpaspoort serve`
+  a reader thread in every web process does it (`FeedReader`), for many commits at once, so
+  a single-statement POST answers sooner and the work costs less per statement.
+
+Without a reader (the test client, CLI commands, a WSGI server that does not start one)
+`announce` drains the feed in the caller before it returns, as before.
+
+Delivery is at least once: a reader that stops after the callbacks and before deleting the
+rows leaves them to be read again, so callbacks must be idempotent.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import uuid
+from contextlib import nullcontext
+from datetime import datetime, timedelta, timezone
+
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from xapi import hooks
+from xapi.models import StoredBatch
+
+log = logging.getLogger(__name__)
+
+READER_KEY = "xapi.feed_reader"
+SESSIONS_KEY = "xapi.sessions"
+# Rows per claim. A row is one commit (up to XAPI_MAX_STATEMENTS_PER_REQUEST statements).
+ROWS_PER_CLAIM = 200
+# A claim lapses after this, so rows held by a reader that died are read again.
+CLAIM_LEASE = timedelta(minutes=5)
+# How often an idle reader looks for rows that another process wrote or left behind.
+POLL_INTERVAL = 5.0
+
+_table = StoredBatch.__table__
+_INSERT = insert(_table)
+
+
+def record(session: Session, tenant_id: int, statement_ids: list[str], voided_ids: list[str]) -> None:
+    """Note a store in the caller's transaction; it commits or rolls back with the statements."""
+    session.execute(
+        _INSERT,
+        {"tenant_id": tenant_id, "statement_ids": json.dumps(statement_ids), "voided_ids": json.dumps(voided_ids)},
+    )
+
+
+def _claimable(now: datetime):
+    return or_(_table.c.claimed_until.is_(None), _table.c.claimed_until < now)
+
+
+def _claim(session: Session) -> list:
+    """Lease the oldest unclaimed rows to this call and commit; return them, oldest first."""
+    now = datetime.now(timezone.utc)
+    # A read first: an idle feed then costs no write lock (SQLite has one for the whole file).
+    if session.scalar(select(_table.c.id).where(_claimable(now)).limit(1)) is None:
+        session.rollback()
+        return []
+    token = uuid.uuid4().hex
+    oldest = select(_table.c.id).where(_claimable(now)).order_by(_table.c.id).limit(ROWS_PER_CLAIM)
+    if session.get_bind().dialect.name == "postgresql":
+        oldest = oldest.with_for_update(skip_locked=True)
+    # The outer condition is checked again on PostgreSQL after waiting for a row another
+    # reader locked, so two readers never hold the same row.
+    session.execute(
+        update(_table)
+        .where(_table.c.id.in_(oldest.scalar_subquery()), _claimable(now))
+        .values(claimed_by=token, claimed_until=now + CLAIM_LEASE)
+    )
+    rows = session.execute(
+        select(_table.c.id, _table.c.tenant_id, _table.c.statement_ids, _table.c.voided_ids)
+        .where(_table.c.claimed_by == token)
+        .order_by(_table.c.id)
+    ).all()
+    session.commit()
+    return rows
+
+
+def _by_tenant(rows: list) -> dict[int, tuple[list[str], list[str]]]:
+    """Join the rows' ids per tenant, in storing order: one callback call per tenant and claim."""
+    joined: dict[int, tuple[list[str], list[str]]] = {}
+    for row in rows:
+        statement_ids, voided_ids = joined.setdefault(row.tenant_id, ([], []))
+        statement_ids.extend(json.loads(row.statement_ids))
+        voided_ids.extend(json.loads(row.voided_ids))
+    return joined
+
+
+def drain(app: Flask) -> int:
+    """Run the callbacks for every committed store not yet announced; return the statements announced.
+
+    Rows that the callbacks add (cmi5 tracking stores Satisfied statements) are read in the
+    next round of the same call."""
+    sessions = app.extensions[SESSIONS_KEY]
+    announced = 0
+    while True:
+        with sessions() as session:
+            rows = _claim(session)
+        if not rows:
+            return announced
+        # Callbacks find the application through current_app; a request of this app already has it.
+        own_context = has_app_context() and current_app._get_current_object() is app
+        with nullcontext() if own_context else app.app_context():
+            for tenant_id, (statement_ids, voided_ids) in _by_tenant(rows).items():
+                hooks.notify_stored(tenant_id, statement_ids, voided_ids)
+                announced += len(statement_ids)
+        with sessions() as session:
+            session.execute(delete(_table).where(_table.c.id.in_([row.id for row in rows])))
+            session.commit()
+
+
+def announce(app: Flask | None = None) -> None:
+    """After a commit that stored statements: wake this process's reader, or drain the feed here."""
+    app = app or current_app._get_current_object()
+    reader = app.extensions.get(READER_KEY)
+    if reader is not None and reader.running:
+        reader.wake()
+        return
+    try:
+        drain(app)
+    except Exception:  # the statements are stored; their rows wait for the next drain
+        log.exception("Reading the stored-statements feed failed; the rows stay for the next reader")
+
+
+class FeedReader:
+    """A daemon thread that drains the feed when woken, and every POLL_INTERVAL seconds."""
+
+    def __init__(self, app: Flask, poll_interval: float = POLL_INTERVAL):
+        self.app = app
+        self.poll_interval = poll_interval
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="leerpaspoort-statement-feed", daemon=True)
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive() and not self._stopping.is_set()
+
+    def start(self) -> "FeedReader":
+        self._wake.set()  # catch up at once with rows left from before this process started
+        self._thread.start()
+        return self
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """Let the round in hand finish (its rows are deleted), then end the thread."""
+        self._stopping.set()
+        self._wake.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            self._wake.wait(self.poll_interval)
+            self._wake.clear()
+            try:
+                drain(self.app)
+            except Exception:  # the database may be away for a moment; the rows wait
+                log.exception("Reading the stored-statements feed failed; trying again in %ss", self.poll_interval)
+                self._stopping.wait(self.poll_interval)
+
+
+def start_reader(app: Flask) -> FeedReader:
+    """Start this process's reader; from then on `announce` only wakes it."""
+    reader = FeedReader(app).start()
+    app.extensions[READER_KEY] = reader
+    return reader
