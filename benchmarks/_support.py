@@ -120,9 +120,27 @@ class LRS:
     authorization: str
     process_group: int | None = None
     description: str = ""
+    database_url: str | None = None
 
     def server_cpu(self) -> float | None:
         return group_cpu_seconds(self.process_group) if self.process_group else None
+
+    def wait_for_feed(self, timeout: float = 120.0) -> float:
+        """Wait until the server has read its stored-statements feed (xapi/feed.py), so the
+        work it does after answering is counted too; return how long that took."""
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(self.database_url)
+        start = time.perf_counter()
+        try:
+            while time.perf_counter() - start < timeout:
+                with engine.connect() as connection:
+                    if not connection.execute(text("SELECT 1 FROM xapi_stored_batches LIMIT 1")).first():
+                        break
+                time.sleep(0.005)
+        finally:
+            engine.dispose()
+        return time.perf_counter() - start
 
 
 def basic_authorization(key: str, secret: str) -> str:
@@ -210,6 +228,7 @@ def served_lrs(
                 basic_authorization(key, secret),
                 server.pid,
                 f"leerpaspoort serve (gunicorn): {workers} workers x {threads} threads, {database}",
+                url,
             )
         finally:
             stop_server(server)
@@ -248,6 +267,7 @@ class PhaseResult:
     wall: float = 0.0
     server_cpu: float | None = None
     client_cpu: float = 0.0  # this process: the clients share the server's cores
+    settle: float = 0.0  # seconds from the last answer until the server's after-commit work was done
     timings_ms: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
@@ -268,8 +288,11 @@ class PhaseResult:
 Work = Callable[[KeepAliveClient, random.Random], int]
 
 
-def run_phase(name: str, lrs: LRS, clients: int, total: int, work: Work, seed: int = 1) -> PhaseResult:
-    """`clients` threads, each with its own connection, do `work` `total` times between them."""
+def run_phase(name: str, lrs: LRS, clients: int, total: int, work: Work, seed: int = 1, *, settle: bool = False) -> PhaseResult:
+    """`clients` threads, each with its own connection, do `work` `total` times between them.
+
+    With `settle`, the server's CPU is read once it has also read its statement feed: the
+    rate counts answers, the CPU everything the requests caused."""
     result = PhaseResult(name)
     lock = threading.Lock()
     counts = [total // clients + (1 if i < total % clients else 0) for i in range(clients)]
@@ -311,6 +334,8 @@ def run_phase(name: str, lrs: LRS, clients: int, total: int, work: Work, seed: i
         thread.join()
     result.wall = time.perf_counter() - start
     result.client_cpu = time.process_time() - client_cpu_before
+    if settle and lrs.database_url:
+        result.settle = lrs.wait_for_feed()
     if cpu_before is not None:
         result.server_cpu = lrs.server_cpu() - cpu_before
     return result
