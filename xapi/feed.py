@@ -28,7 +28,7 @@ from contextlib import nullcontext
 from datetime import datetime, timedelta, timezone
 
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import bindparam, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from xapi import hooks
@@ -57,33 +57,44 @@ def record(session: Session, tenant_id: int, statement_ids: list[str], voided_id
     )
 
 
-def _claimable(now: datetime):
-    return or_(_table.c.claimed_until.is_(None), _table.c.claimed_until < now)
+# Built once, values bound when run: a reader under load runs these many times a second, and
+# building them cost more CPU than the database took to answer.
+_CLAIMABLE = or_(_table.c.claimed_until.is_(None), _table.c.claimed_until < bindparam("now"))
+_ANY_CLAIMABLE = select(_table.c.id).where(_CLAIMABLE).limit(1)
+_OLDEST = select(_table.c.id).where(_CLAIMABLE).order_by(_table.c.id).limit(ROWS_PER_CLAIM)
+
+
+def _claim_statement(oldest):
+    # The outer condition is checked again on PostgreSQL after waiting for a row another
+    # reader locked, so two readers never hold the same row.
+    return (
+        update(_table)
+        .where(_table.c.id.in_(oldest.scalar_subquery()), _CLAIMABLE)
+        .values(claimed_by=bindparam("token"), claimed_until=bindparam("until"))
+    )
+
+
+_CLAIM = _claim_statement(_OLDEST)
+_CLAIM_SKIPPING_LOCKED = _claim_statement(_OLDEST.with_for_update(skip_locked=True))
+_CLAIMED = (
+    select(_table.c.id, _table.c.tenant_id, _table.c.statement_ids, _table.c.voided_ids)
+    .where(_table.c.claimed_by == bindparam("token"))
+    .order_by(_table.c.id)
+)
+_DELETE = delete(_table).where(_table.c.id.in_(bindparam("ids", expanding=True)))
 
 
 def _claim(session: Session) -> list:
     """Lease the oldest unclaimed rows to this call and commit; return them, oldest first."""
     now = datetime.now(timezone.utc)
     # A read first: an idle feed then costs no write lock (SQLite has one for the whole file).
-    if session.scalar(select(_table.c.id).where(_claimable(now)).limit(1)) is None:
+    if session.scalar(_ANY_CLAIMABLE, {"now": now}) is None:
         session.rollback()
         return []
     token = uuid.uuid4().hex
-    oldest = select(_table.c.id).where(_claimable(now)).order_by(_table.c.id).limit(ROWS_PER_CLAIM)
-    if session.get_bind().dialect.name == "postgresql":
-        oldest = oldest.with_for_update(skip_locked=True)
-    # The outer condition is checked again on PostgreSQL after waiting for a row another
-    # reader locked, so two readers never hold the same row.
-    session.execute(
-        update(_table)
-        .where(_table.c.id.in_(oldest.scalar_subquery()), _claimable(now))
-        .values(claimed_by=token, claimed_until=now + CLAIM_LEASE)
-    )
-    rows = session.execute(
-        select(_table.c.id, _table.c.tenant_id, _table.c.statement_ids, _table.c.voided_ids)
-        .where(_table.c.claimed_by == token)
-        .order_by(_table.c.id)
-    ).all()
+    claim = _CLAIM_SKIPPING_LOCKED if session.get_bind().dialect.name == "postgresql" else _CLAIM
+    session.execute(claim, {"now": now, "token": token, "until": now + CLAIM_LEASE})
+    rows = session.execute(_CLAIMED, {"token": token}).all()
     session.commit()
     return rows
 
@@ -117,7 +128,7 @@ def drain(app: Flask) -> int:
                 hooks.notify_stored(tenant_id, statement_ids, voided_ids)
                 announced += len(statement_ids)
         with sessions() as session:
-            session.execute(delete(_table).where(_table.c.id.in_([row.id for row in rows])))
+            session.execute(_DELETE, {"ids": [row.id for row in rows]})
             session.commit()
 
 

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -92,14 +92,16 @@ def learners_for(
     return learners, rematched
 
 
+# Built once, values bound when run: it runs for every commit the feed hands over.
+_RECORDED = select(LearnerActor).where(
+    LearnerActor.platform_id == bindparam("platform"), LearnerActor.actor_key.in_(bindparam("keys", expanding=True))
+)
+
+
 def _recorded(session: Session, platform: Platform, keys: list[str]) -> dict[str, LearnerActor]:
     recorded: dict[str, LearnerActor] = {}
     for start in range(0, len(keys), KEYS_PER_QUERY):
-        rows = session.scalars(
-            select(LearnerActor).where(
-                LearnerActor.platform_id == platform.id, LearnerActor.actor_key.in_(keys[start : start + KEYS_PER_QUERY])
-            )
-        )
+        rows = session.scalars(_RECORDED, {"platform": platform.id, "keys": keys[start : start + KEYS_PER_QUERY]})
         recorded.update((row.actor_key, row) for row in rows)
     return recorded
 

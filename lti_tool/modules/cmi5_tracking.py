@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 
 from flask import Flask, current_app
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session
 
 import xapi
@@ -65,6 +65,21 @@ def _track_after_commit(tenant_id: int, statement_ids: list[str], voided_ids: li
 # (XAPI_MAX_STATEMENTS_PER_REQUEST); a bigger list (an import) is read in slices of it.
 IDS_PER_QUERY = 1000
 
+# Built once, values bound when run: it runs for every commit the feed hands over.
+_CMI5_STATEMENTS = (
+    select(ModuleRegistration, Statement.verb_id, Statement.payload, Statement.seq)
+    .join(
+        ModuleRegistration,
+        and_(ModuleRegistration.platform_id == Statement.tenant_id, ModuleRegistration.registration == Statement.registration),
+    )
+    .join(ModulePackage, and_(ModulePackage.id == ModuleRegistration.package_id, ModulePackage.kind == "cmi5"))
+    .where(
+        Statement.tenant_id == bindparam("tenant"),
+        Statement.statement_id.in_(bindparam("ids", expanding=True)),
+        Statement.verb_id != SATISFIED,
+    )
+)
+
 
 def track(session: Session, tenant_id: int, statement_ids: list[str], *, base_url: str) -> list[str]:
     """Apply what new statements mean for cmi5 sessions; return the ids of Satisfied statements written.
@@ -77,22 +92,7 @@ def track(session: Session, tenant_id: int, statement_ids: list[str], *, base_ur
     last_payload: dict[int, str] = {}
     terminated: set[tuple[int, str]] = set()
     for start in range(0, len(ids), IDS_PER_QUERY):
-        rows = session.execute(
-            select(ModuleRegistration, Statement.verb_id, Statement.payload, Statement.seq)
-            .join(
-                ModuleRegistration,
-                and_(
-                    ModuleRegistration.platform_id == Statement.tenant_id,
-                    ModuleRegistration.registration == Statement.registration,
-                ),
-            )
-            .join(ModulePackage, and_(ModulePackage.id == ModuleRegistration.package_id, ModulePackage.kind == "cmi5"))
-            .where(
-                Statement.tenant_id == tenant_id,
-                Statement.statement_id.in_(ids[start : start + IDS_PER_QUERY]),
-                Statement.verb_id != SATISFIED,
-            )
-        ).all()
+        rows = session.execute(_CMI5_STATEMENTS, {"tenant": tenant_id, "ids": ids[start : start + IDS_PER_QUERY]}).all()
         # Sorted here: an ORDER BY seq leads SQLite to walk the tenant's (tenant_id, seq) index,
         # every statement of the tenant, instead of looking the ids up.
         for registration, verb_id, payload, _seq in sorted(rows, key=lambda row: row.seq):
