@@ -3,8 +3,8 @@
 Each page the remote sends is stored in one transaction through the same store the
 statements resource uses (xapi.statement_store), so ids are kept, repeats are no-ops,
 voiding is honoured, forwarding is queued, and after the commit the application's hooks
-turn the statements into formal evidence (xapi/feed.py). The page's transaction also moves the cursor,
-so an interrupted run resumes after the last page that was stored.
+turn the statements into formal evidence (xapi/feed.py). The page's transaction also
+moves the cursor, so an interrupted run resumes after the last page that was stored.
 """
 
 from __future__ import annotations

@@ -22,12 +22,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lti_tool.db import session_factory
-from xapi import feed
 from lti_tool.lrs_forward import FORWARD_KIND, deliver_forward
 from lti_tool.lti.ags import SCORE_KIND, deliver_score
 from lti_tool.lti.service_client import ServiceClient, client_for
 from lti_tool.outbox.models import PENDING, OutboxMessage
 from lti_tool.outbox.services import Outcome, RetryPolicy, claim_due, record_outcome
+from xapi import feed
 
 log = logging.getLogger(__name__)
 
