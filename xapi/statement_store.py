@@ -13,8 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from sqlalchemy import and_, bindparam, insert, or_, select, text, update
-from sqlalchemy.engine import Row
+from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -101,14 +100,7 @@ def store_statements(
 def _store(session, writer: Writer, statements: list[dict], ids: list[str], *, version: str, now: datetime) -> StoreResult:
     tenant_id = writer.tenant_id
     keys = [statement_id.lower() for statement_id in ids]
-    wanted = set(keys)
-    existing: dict[str, Row] = {}
-    voided_ahead: set[str] = set()  # targets of voiding statements that arrived before them
-    for row in session.execute(*_by_ids(_EXISTING_OR_VOIDING, tenant_id, keys)):
-        if row.statement_id in wanted:
-            existing[row.statement_id] = row
-        if row.voiding and row.object_ref_id in wanted:
-            voided_ahead.add(row.object_ref_id)
+    existing = {row.statement_id: row for row in session.execute(*_by_ids(_EXISTING, tenant_id, keys))}
     result = StoreResult(ids=list(ids))
     new_indexes = []
     for index, (statement, key) in enumerate(zip(statements, keys)):
@@ -167,8 +159,8 @@ def _store(session, writer: Writer, statements: list[dict], ids: list[str], *, v
     filters = [(seq, kind, value_key, tenant_id) for seq, statement_keys in zip(seqs, row_keys) for kind, value_key in statement_keys]
     _insert_filters(session, filters)
 
-    voided_on_arrival = [keys[i] for i in new_indexes if keys[i] in voided_ahead and not is_voiding(statements[i])]
-    result.voided_ids = _apply_voiding(session, tenant_id, voiding_targets, voided_on_arrival)
+    voidable = [keys[i] for i in new_indexes if not is_voiding(statements[i])]
+    result.voided_ids = _apply_voiding(session, tenant_id, voiding_targets, voidable)
     if writer.may_define:
         record_definitions(
             session, tenant_id, (a for i in new_indexes for a in activities_with_definitions(statements[i]))
@@ -251,14 +243,15 @@ def _complete(statement: dict, statement_id: str, writer: Writer, version: str, 
     return payload
 
 
-def _apply_voiding(session: Session, tenant_id: int, targets: list[str], voided_on_arrival: list[str]) -> list[str]:
-    """Mark voided what the new voiding statements target, and the new statements that an
-    earlier voiding statement targets (a voiding statement may arrive before its target)."""
+def _apply_voiding(session: Session, tenant_id: int, targets: list[str], new_voidable: list[str]) -> list[str]:
+    """Mark voided what the new voiding statements target, and new statements voided earlier."""
     targets = list(dict.fromkeys(targets))
     voided: list[str] = []
     if targets:
         voided = list(session.scalars(*_by_ids(_VOIDABLE_TARGETS, tenant_id, targets)))
-    voided += voided_on_arrival
+    # A voiding statement may arrive before its target: the target is voided on arrival.
+    if new_voidable:
+        voided += list(session.scalars(*_by_ids(_VOIDED_AHEAD, tenant_id, new_voidable)))
     voided = [statement_id for statement_id in dict.fromkeys(voided) if statement_id]
     if voided:
         session.execute(*_by_ids(_MARK_VOIDED, tenant_id, voided))
@@ -288,13 +281,8 @@ def _by_ids(forms, tenant_id: int, ids: list[str]):
 
 # Parameter names differ from column names: an UPDATE reserves those for its SET clause.
 _TENANT = STATEMENTS.c.tenant_id == bindparam("tenant")
-# The statements already stored under the ids, and the voiding statements that target them,
-# in one query (SQLite answers the OR from two indexes).
-_EXISTING_OR_VOIDING = tuple(
-    select(STATEMENTS.c.statement_id, STATEMENTS.c.payload, STATEMENTS.c.voiding, STATEMENTS.c.object_ref_id).where(
-        _TENANT, or_(match(STATEMENTS.c.statement_id), and_(STATEMENTS.c.voiding.is_(True), match(STATEMENTS.c.object_ref_id)))
-    )
-    for match in (lambda column: column == bindparam("id"), lambda column: column.in_(bindparam("ids", expanding=True)))
+_EXISTING = _one_and_many(
+    lambda match: select(STATEMENTS.c.statement_id, STATEMENTS.c.payload, STATEMENTS.c.voiding).where(_TENANT, match)
 )
 _TARGET_VOIDING = _one_and_many(lambda match: select(STATEMENTS.c.statement_id, STATEMENTS.c.voiding).where(_TENANT, match))
 _TARGET_KEYS = _one_and_many(
@@ -306,6 +294,14 @@ _VOIDABLE_TARGETS = _one_and_many(
     lambda match: select(STATEMENTS.c.statement_id).where(
         _TENANT, match, STATEMENTS.c.voiding.is_(False), STATEMENTS.c.voided.is_(False)
     )
+)
+_VOIDED_AHEAD = (
+    select(STATEMENTS.c.object_ref_id)
+    .where(_TENANT, STATEMENTS.c.voiding.is_(True), STATEMENTS.c.object_ref_id == bindparam("id"))
+    .distinct(),
+    select(STATEMENTS.c.object_ref_id)
+    .where(_TENANT, STATEMENTS.c.voiding.is_(True), STATEMENTS.c.object_ref_id.in_(bindparam("ids", expanding=True)))
+    .distinct(),
 )
 _MARK_VOIDED = _one_and_many(
     lambda match: update(STATEMENTS).where(_TENANT, match, STATEMENTS.c.voiding.is_(False)).values(voided=True)
