@@ -74,6 +74,16 @@ def test_target_arriving_after_its_voiding_statement_is_voided_on_arrival(lrs):
     assert lrs.get(f"statements?voidedStatementId={target}").status_code == 200
 
 
+def test_targets_arriving_in_a_batch_after_their_voiding_statements_are_voided_on_arrival(lrs):
+    early, late, untouched = new_id(), new_id(), new_id()
+    post(lrs, [voiding(early), voiding(late)])
+    response = lrs.post("statements", json_body=[make_statement(id=early), make_statement(id=untouched), make_statement(id=late)])
+    assert response.status_code == 200
+    assert lrs.get(f"statements?voidedStatementId={early}").status_code == 200
+    assert lrs.get(f"statements?voidedStatementId={late}").status_code == 200
+    assert lrs.get(f"statements?statementId={untouched}").status_code == 200
+
+
 def test_voiding_without_statement_ref_is_400(lrs):
     response = lrs.post("statements", json_body=make_statement(verb={"id": VOIDED}))
     assert response.status_code == 400
