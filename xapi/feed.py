@@ -25,10 +25,11 @@ import logging
 import threading
 import uuid
 from contextlib import nullcontext
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import bindparam, delete, insert, or_, select, update
+from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from xapi import hooks
@@ -57,8 +58,30 @@ def record(session: Session, tenant_id: int, statement_ids: list[str], voided_id
     """Note a store in the caller's transaction; it commits or rolls back with the statements."""
     session.execute(
         _INSERT,
-        {"tenant_id": tenant_id, "statement_ids": json.dumps(statement_ids), "voided_ids": json.dumps(voided_ids)},
+        {
+            "tenant_id": tenant_id,
+            "statement_ids": json.dumps(statement_ids),
+            "voided_ids": json.dumps(voided_ids),
+            "created_at": datetime.now(timezone.utc),
+        },
     )
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """A tenant's commits whose statements the application has not yet been told about."""
+
+    commits: int
+    oldest: datetime | None
+
+
+_BACKLOG = select(func.count(), func.min(_table.c.created_at)).where(_table.c.tenant_id == bindparam("tenant"))
+
+
+def backlog(session: Session, tenant_id: int) -> Backlog:
+    """How far behind the feed is for one tenant: normally nothing, a growing number means trouble."""
+    commits, oldest = session.execute(_BACKLOG, {"tenant": tenant_id}).one()
+    return Backlog(commits, oldest)
 
 
 # Built once, values bound when run: a reader under load runs these many times a second, and

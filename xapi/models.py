@@ -203,11 +203,14 @@ class StoredBatch(Base):
     callbacks leaves the row, and the next reader picks it up."""
 
     __tablename__ = "xapi_stored_batches"
+    # The administrator's page counts a tenant's waiting rows and finds the oldest.
+    __table_args__ = (Index("ix_xapi_stored_batches_tenant_id_created_at", "tenant_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     tenant_id: Mapped[int] = mapped_column(Integer)
     statement_ids: Mapped[str] = mapped_column(Text)  # JSON array, in storing order
     voided_ids: Mapped[str] = mapped_column(Text)  # JSON array
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # A reader that stops while holding a claim loses it at this time.
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

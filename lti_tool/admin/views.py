@@ -14,6 +14,7 @@ from lti_tool.lti.ags import SCORE_KIND
 from lti_tool.outbox import services as deliveries
 from lti_tool.outbox.models import DELIVERED, FAILED, PENDING
 from lti_tool.policy import is_tool_admin
+from xapi import feed
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -42,6 +43,7 @@ def outbox():
         "admin/outbox.html",
         messages=messages,
         counts=counts,
+        statements_waiting=feed.backlog(session, current_user.platform_id),
         status=status,
         status_labels=STATUS_LABELS,
         kind_labels=KIND_LABELS,

@@ -23,10 +23,13 @@ def upgrade() -> None:
         sa.Column("tenant_id", sa.Integer(), nullable=False),
         sa.Column("statement_ids", sa.Text(), nullable=False),
         sa.Column("voided_ids", sa.Text(), nullable=False),
+        sa.Column("created_at", xapi.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("claimed_by", sa.String(length=64), nullable=True),
         sa.Column("claimed_until", xapi.models.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_xapi_stored_batches")),
     )
+    with op.batch_alter_table("xapi_stored_batches", schema=None) as batch_op:
+        batch_op.create_index("ix_xapi_stored_batches_tenant_id_created_at", ["tenant_id", "created_at"], unique=False)
 
 
 def downgrade() -> None:

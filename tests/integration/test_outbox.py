@@ -613,6 +613,21 @@ def test_an_administrator_sees_the_deliveries_of_their_own_platform_with_the_pla
     assert f'data-message-id="{admin_rows["other"].id}"' not in html
 
 
+def test_the_page_says_how_many_stores_of_its_own_platform_wait_for_the_feed_reader(client, db, admin_rows, platform):
+    from xapi import feed
+
+    assert 'data-testid="statements-waiting"' not in client.get("/admin/outbox").get_data(as_text=True)
+    own = _platform_row(db, platform).id
+    feed.record(db, own, ["a"], [])
+    feed.record(db, own, ["b", "c"], [])
+    feed.record(db, admin_rows["other"].platform_id, ["d"], [])
+    db.commit()
+
+    html = client.get("/admin/outbox").get_data(as_text=True)
+    waiting = re.search(r'data-testid="statements-waiting">([^<]*)<', html).group(1)
+    assert waiting.startswith("2 deliveries of xAPI statements are waiting")
+
+
 def test_the_page_filters_by_status(client, admin_rows):
     failed = client.get("/admin/outbox?status=failed").get_data(as_text=True)
     unknown = client.get("/admin/outbox?status=everything").get_data(as_text=True)
