@@ -25,7 +25,7 @@ def completions_command(app, issuer: str | None, course_id: str | None, output_f
     from lti_tool.lti.platforms import PlatformError, tenant_by_issuer
     from lti_tool.people.models import Context
     from lti_tool.reporting.completions import completion_rows
-    from lti_tool.reporting.export import to_csv, to_json
+    from lti_tool.reporting.export import csv_lines, to_json
 
     with session_scope(app) as session:
         try:
@@ -39,5 +39,9 @@ def completions_command(app, issuer: str | None, course_id: str | None, output_f
             ).first()
             if context_pk is None:
                 raise click.ClickException(f"No course with context id {course_id} on {platform.issuer}.")
-        rows = list(completion_rows(session, platform.id, context_id=context_pk))
-    click.echo(to_csv(rows) if output_format == "csv" else to_json(rows), nl=output_format == "json")
+        rows = completion_rows(session, platform.id, context_id=context_pk)
+        if output_format == "json":
+            click.echo(to_json(rows))
+            return
+        for chunk in csv_lines(rows):  # written as read, like the download
+            click.echo(chunk, nl=False)

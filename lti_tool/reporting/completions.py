@@ -235,6 +235,9 @@ def _row(row) -> CompletionRow:
     )
 
 
+ROWS_PER_FETCH = 1000
+
+
 def completion_rows(
     session: Session,
     platform_id: int,
@@ -245,7 +248,8 @@ def completion_rows(
     user_ids: list[int] | None = None,
 ) -> Iterator[CompletionRow]:
     query = completion_query(platform_id, context_id=context_id, status=status, activity_id=activity_id, user_ids=user_ids)
-    for row in session.execute(query):
+    # In batches from the database (a server-side cursor on PostgreSQL), not the whole result at once.
+    for row in session.execute(query.execution_options(yield_per=ROWS_PER_FETCH)):
         yield _row(row)
 
 

@@ -37,9 +37,5 @@ def csv_lines(rows: Iterable[CompletionRow], chunk_rows: int = 1000) -> Iterator
     yield out.getvalue()
 
 
-def to_csv(rows: Iterable[CompletionRow]) -> str:
-    return "".join(csv_lines(rows))
-
-
 def to_json(rows: Iterable[CompletionRow]) -> str:
     return json.dumps([row.as_dict() for row in rows], ensure_ascii=False, indent=2)
