@@ -15,7 +15,10 @@ _callbacks: list[StoredCallback] = []
 
 
 def on_statements_stored(callback: StoredCallback) -> StoredCallback:
-    """Register `callback(tenant_id, statement_ids, voided_ids)`, run after each storing commit."""
+    """Register `callback(tenant_id, statement_ids, voided_ids)`, run after storing commits.
+
+    Called from the stored-statements feed (xapi/feed.py): at least once per statement, maybe
+    for several commits of a tenant in one call, and maybe on a reader thread, not the request."""
     if callback not in _callbacks:
         _callbacks.append(callback)
     return callback
