@@ -13,7 +13,9 @@ from urllib.parse import urlencode, urlsplit
 
 
 class KeepAliveConnection:
-    """One persistent HTTP/1.1 connection to one server, reopened once when it was closed idle."""
+    """One HTTP/1.1 connection to one server, kept alive while the server allows it: reopened
+    after an answer with `Connection: close` (gunicorn's sync workers close after every answer)
+    and once when it was closed idle."""
 
     def __init__(self, base_url: str, timeout: float = 60.0):
         parts = urlsplit(base_url)

@@ -24,7 +24,14 @@ from typing import Callable, Iterator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _http import KeepAliveConnection  # noqa: E402
-from launch import free_port, group_cpu_seconds, percentile, stop_server  # noqa: E402,F401  (shared helpers)
+from launch import (  # noqa: E402,F401  (shared helpers)
+    describe_layout,
+    free_port,
+    group_cpu_seconds,
+    percentile,
+    server_environment,
+    stop_server,
+)
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 XAPI_VERSION = "1.0.3"
@@ -152,23 +159,6 @@ def _leerpaspoort() -> str:
     return str(Path(sys.executable).with_name("leerpaspoort"))
 
 
-def server_environment(instance: str, base_url: str, database_url: str, workers: str, threads: str) -> dict[str, str]:
-    env = dict(
-        os.environ,
-        LEERPASPOORT_ENV="development",
-        LEERPASPOORT_BASE_URL=base_url,
-        LEERPASPOORT_INSTANCE_PATH=instance,
-        LEERPASPOORT_DATABASE_URL=database_url,
-        # The demo platform is the one tenant the credential is created for.
-        LEERPASPOORT_DEMO_ENABLED="true",
-        LEERPASPOORT_OUTBOX_EMBEDDED_WORKER="false",
-        LEERPASPOORT_WORKERS=str(workers),
-        LEERPASPOORT_THREADS=str(threads),
-    )
-    env.pop("LEERPASPOORT_CONFIG", None)
-    return env
-
-
 def create_credential(env: dict[str, str], tenant_issuer: str | None = None) -> tuple[str, str]:
     """A credential with every scope for the demo tenant (or the named one), through the operator's CLI."""
     command = [_leerpaspoort(), "lrs", "credentials", "create", "--name", "benchmark", "--scope", "all", "--json"]
@@ -198,7 +188,7 @@ def wait_for_lrs(base_url: str, server: subprocess.Popen | None, timeout: float 
 
 @contextmanager
 def served_lrs(
-    *, database_url: str | None, workers: str, threads: str, tenant_issuer: str | None = None
+    *, database_url: str | None, workers: str | None, threads: str | None, tenant_issuer: str | None = None
 ) -> Iterator[LRS]:
     """Run `leerpaspoort serve` (gunicorn, config/gunicorn.conf.py) on a free port; stop it afterwards.
 
@@ -227,7 +217,7 @@ def served_lrs(
                 base_url,
                 basic_authorization(key, secret),
                 server.pid,
-                f"leerpaspoort serve (gunicorn): {workers} workers x {threads} threads, {database}",
+                f"leerpaspoort serve (gunicorn): {describe_layout(env)}, {database}",
                 url,
             )
         finally:

@@ -3,10 +3,12 @@
     .venv/bin/python benchmarks/launch.py [--launches 2000] [--clients 16]
     .venv/bin/python benchmarks/launch.py --url http://127.0.0.1:8000   # a server already running
 
-Without --url it runs `leerpaspoort serve` (gunicorn with config/gunicorn.conf.py) on 127.0.0.1
-and a free port, on a fresh SQLite instance in a temporary directory with the demo platform
-on, and stops it afterwards. Then concurrent clients, each a keep-alive connection with a
-cookie jar (_http.Browser), go through the five round trips of a launch as a browser makes them:
+Without --url it runs `leerpaspoort serve` (gunicorn with config/gunicorn.conf.py, in its
+default worker layout unless --workers/--threads say otherwise) on 127.0.0.1 and a free port,
+on a fresh SQLite instance in a temporary directory with the demo platform on, and stops it
+afterwards. Then concurrent clients, each an HTTP connection with a cookie jar (_http.Browser;
+the default sync workers close the connection after each answer, so each request connects
+anew), go through the five round trips of a launch as a browser makes them:
 
     login   POST /lti/login          (the demo's login initiation form)  -> 302 to /demo/auth
     auth    GET  /demo/auth?...      (the platform signs the id_token)   -> auto-post form
@@ -53,6 +55,8 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _http import Browser  # noqa: E402
 
+from lti_tool import worker_layout  # noqa: E402
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 STEPS = ("login", "auth", "launch", "enter", "page")
 # The platform's own step (auth) is not the tool's latency; see the module docstring.
@@ -85,6 +89,34 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def server_environment(
+    instance: str, base_url: str, database_url: str, workers: str | None, threads: str | None
+) -> dict[str, str]:
+    """The environment of a benchmarked `leerpaspoort serve`; workers and threads only when given."""
+    env = dict(
+        os.environ,
+        LEERPASPOORT_ENV="development",
+        LEERPASPOORT_BASE_URL=base_url,
+        LEERPASPOORT_INSTANCE_PATH=instance,
+        LEERPASPOORT_DATABASE_URL=database_url,
+        # The demo platform is the one tenant the credential is created for.
+        LEERPASPOORT_DEMO_ENABLED="true",
+        LEERPASPOORT_OUTBOX_EMBEDDED_WORKER="false",
+    )
+    if workers is not None:
+        env["LEERPASPOORT_WORKERS"] = str(workers)
+    if threads is not None:
+        env["LEERPASPOORT_THREADS"] = str(threads)
+    env.pop("LEERPASPOORT_CONFIG", None)
+    return env
+
+
+def describe_layout(env: dict[str, str]) -> str:
+    """The gunicorn layout config/gunicorn.conf.py makes of this environment."""
+    threads = worker_layout.threads(env)
+    return f"{worker_layout.workers(env)} {worker_layout.worker_class(threads)} workers x {threads} threads"
 
 
 def start_server(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen:
@@ -407,8 +439,8 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients (default 16)")
     parser.add_argument("--warmup", type=int, default=2, help="unmeasured launches per client first (default 2)")
     parser.add_argument("--url", help="benchmark a server that is already running (its demo platform must be on)")
-    parser.add_argument("--workers", default=os.environ.get("LEERPASPOORT_WORKERS", "2"), help="gunicorn workers (default 2)")
-    parser.add_argument("--threads", default=os.environ.get("LEERPASPOORT_THREADS", "4"), help="threads per worker (default 4)")
+    parser.add_argument("--workers", help="gunicorn workers (default: LEERPASPOORT_WORKERS, else the server's own default)")
+    parser.add_argument("--threads", help="threads per worker (default: LEERPASPOORT_THREADS, else 1)")
     parser.add_argument("--in-process", action="store_true", help="CPU and SQL statements per step, in this process (no server)")
     args = parser.parse_args()
     # A plain `kill` must still stop the server this script started.
@@ -428,19 +460,8 @@ def main() -> int:
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory(prefix="leerpaspoort-bench-") as tmp:
-        env = dict(
-            os.environ,
-            LEERPASPOORT_ENV="development",
-            LEERPASPOORT_BASE_URL=base_url,
-            LEERPASPOORT_INSTANCE_PATH=tmp,
-            LEERPASPOORT_DATABASE_URL=f"sqlite:///{tmp}/bench.db",
-            LEERPASPOORT_DEMO_ENABLED="true",
-            # Nothing is queued by a launch; keep the outbox loop out of the measurement.
-            LEERPASPOORT_OUTBOX_EMBEDDED_WORKER="false",
-            LEERPASPOORT_WORKERS=str(args.workers),
-            LEERPASPOORT_THREADS=str(args.threads),
-        )
-        env.pop("LEERPASPOORT_CONFIG", None)
+        # Nothing is queued by a launch; server_environment keeps the outbox loop out of it.
+        env = server_environment(tmp, base_url, f"sqlite:///{tmp}/bench.db", args.workers, args.threads)
         log_path = Path(tmp) / "server.log"
         server = start_server(env, port, log_path)
         try:
@@ -449,7 +470,7 @@ def main() -> int:
             except SystemExit:
                 print(log_path.read_text()[-3000:], file=sys.stderr)
                 raise
-            print(f"leerpaspoort serve on {base_url}: {args.workers} workers x {args.threads} threads, SQLite in {tmp}")
+            print(f"leerpaspoort serve on {base_url}: {describe_layout(env)}, SQLite in {tmp}")
             clients, measured = run_clients(base_url, args, server_group=server.pid)
         finally:
             stop_server(server)

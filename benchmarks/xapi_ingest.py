@@ -168,8 +168,8 @@ def main() -> int:
     parser.add_argument("--batches", type=int, default=200, help=f"POSTs of {BATCH_SIZE} statements (default 200)")
     parser.add_argument("--raw", type=int, default=20000, help="statements in the raw SQLite insert (default 20000)")
     parser.add_argument("--database-url", help="serve from this (empty, migrated) database instead of a fresh SQLite file")
-    parser.add_argument("--workers", default=os.environ.get("LEERPASPOORT_WORKERS", "2"), help="gunicorn workers (default 2)")
-    parser.add_argument("--threads", default=os.environ.get("LEERPASPOORT_THREADS", "4"), help="threads per worker (default 4)")
+    parser.add_argument("--workers", help="gunicorn workers (default: LEERPASPOORT_WORKERS, else the server's own default)")
+    parser.add_argument("--threads", help="threads per worker (default: LEERPASPOORT_THREADS, else 1)")
     args = parser.parse_args()
     install_sigterm_exit()
     # A cohort of 500 learners sending statements about 2,000 pages: the application records

@@ -187,8 +187,8 @@ def main() -> int:
     parser.add_argument("--pages", type=int, default=3, help="pages followed through `more` per query (default 3)")
     parser.add_argument("--clients", type=int, default=4, help="concurrent clients (default 4)")
     parser.add_argument("--rebuild", action="store_true", help="load the statements again even when a cached file exists")
-    parser.add_argument("--workers", default=os.environ.get("LEERPASPOORT_WORKERS", "2"), help="gunicorn workers (default 2)")
-    parser.add_argument("--threads", default=os.environ.get("LEERPASPOORT_THREADS", "4"), help="threads per worker (default 4)")
+    parser.add_argument("--workers", help="gunicorn workers (default: LEERPASPOORT_WORKERS, else the server's own default)")
+    parser.add_argument("--threads", help="threads per worker (default: LEERPASPOORT_THREADS, else 1)")
     args = parser.parse_args()
     if args.statements < 1:
         parser.error("--statements must be at least 1")

@@ -3,12 +3,17 @@
 import gc
 import os
 
+from lti_tool import worker_layout
+
 bind = os.environ.get("LEERPASPOORT_BIND", "127.0.0.1:8000")
-# Threads let one worker serve the demo platform while it answers its own launch.
-worker_class = "gthread"
-workers = int(os.environ.get("LEERPASPOORT_WORKERS", "2"))
-threads = int(os.environ.get("LEERPASPOORT_THREADS", "4"))
-timeout = 30
+# Single-threaded workers, one more than the cores, unless the environment says otherwise; why
+# is in lti_tool/worker_layout.py.
+workers = worker_layout.workers()
+threads = worker_layout.threads()
+worker_class = worker_layout.worker_class(threads)
+# A sync worker busy longer than this is restarted: room for the largest export or upload to
+# pass through the buffering proxy, while a hung request still ends.
+timeout = 120
 accesslog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -1,0 +1,53 @@
+"""How many gunicorn workers and threads `leerpaspoort serve` runs (config/gunicorn.conf.py).
+
+By default: one more single-threaded (sync) worker than the machine has cores. Measured with
+`benchmarks/launch.py` (16 concurrent launches, SQLite, 2 cores), this beat threaded workers
+for two reasons:
+
+- Threads of one worker share one interpreter lock, so a worker's requests wait for each
+  other's Python; processes let the kernel spread them over the cores.
+- A threaded (gthread) worker accepts connections even while its threads are busy, and with
+  keep-alive it keeps them: in the benchmark all 16 connections ended up on one of two workers,
+  which then used one core of two. A sync worker accepts only when idle, so new requests go to
+  a free process.
+
+A sync worker handles one request at a time and closes the connection after it, so it relies
+on the HTTPS reverse proxy in front (README, *Production*) to buffer slow clients' uploads and
+downloads. Where no such proxy buffers, set LEERPASPOORT_THREADS above 1: gunicorn then runs
+threaded workers, which hold slow clients without blocking the process.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Mapping
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (a container's CPU set, not the host's count)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def workers(environ: Mapping[str, str] = os.environ) -> int:
+    # One more than the cores: a worker waiting on the database or on a platform (the demo's
+    # roster on this same server, for one) leaves a core to another.
+    return _whole_number(environ, "LEERPASPOORT_WORKERS", usable_cores() + 1)
+
+
+def threads(environ: Mapping[str, str] = os.environ) -> int:
+    return _whole_number(environ, "LEERPASPOORT_THREADS", 1)
+
+
+def worker_class(thread_count: int) -> str:
+    return "sync" if thread_count == 1 else "gthread"
+
+
+def _whole_number(environ: Mapping[str, str], name: str, default: int) -> int:
+    value = environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{name} must be a whole number of at least 1, not {value!r}")
+    return int(value)

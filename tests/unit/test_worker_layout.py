@@ -1,0 +1,54 @@
+"""The gunicorn layout `leerpaspoort serve` runs: sync workers, one more than the cores, unless
+the environment asks for threads (lti_tool/worker_layout.py, config/gunicorn.conf.py)."""
+
+from __future__ import annotations
+
+import runpy
+
+import pytest
+
+from lti_tool import worker_layout
+from lti_tool.settings import PROJECT_DIR
+
+
+def test_by_default_one_sync_worker_more_than_the_usable_cores(monkeypatch):
+    monkeypatch.setattr(worker_layout, "usable_cores", lambda: 4)
+    assert worker_layout.workers({}) == 5
+    assert worker_layout.threads({}) == 1
+    assert worker_layout.worker_class(1) == "sync"
+
+
+def test_the_environment_sets_workers_and_threads():
+    environ = {"LEERPASPOORT_WORKERS": "2", "LEERPASPOORT_THREADS": "4"}
+    assert worker_layout.workers(environ) == 2
+    assert worker_layout.threads(environ) == 4
+    assert worker_layout.worker_class(4) == "gthread"
+
+
+def test_blank_values_mean_the_default(monkeypatch):
+    monkeypatch.setattr(worker_layout, "usable_cores", lambda: 1)
+    assert worker_layout.workers({"LEERPASPOORT_WORKERS": " "}) == 2
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "two", "1.5"])
+def test_a_bad_value_names_the_variable(value):
+    with pytest.raises(ValueError, match=f"LEERPASPOORT_THREADS must be a whole number of at least 1, not '{value}'"):
+        worker_layout.threads({"LEERPASPOORT_THREADS": value})
+
+
+def test_usable_cores_counts_this_process_cpu_set():
+    assert 1 <= worker_layout.usable_cores()
+
+
+def test_the_gunicorn_config_follows_the_layout(monkeypatch):
+    monkeypatch.delenv("LEERPASPOORT_WORKERS", raising=False)
+    monkeypatch.delenv("LEERPASPOORT_THREADS", raising=False)
+    config = runpy.run_path(str(PROJECT_DIR / "config" / "gunicorn.conf.py"))
+    assert config["worker_class"] == "sync"
+    assert config["threads"] == 1
+    assert config["workers"] == worker_layout.usable_cores() + 1
+
+    monkeypatch.setenv("LEERPASPOORT_WORKERS", "3")
+    monkeypatch.setenv("LEERPASPOORT_THREADS", "8")
+    config = runpy.run_path(str(PROJECT_DIR / "config" / "gunicorn.conf.py"))
+    assert (config["workers"], config["threads"], config["worker_class"]) == (3, 8, "gthread")
