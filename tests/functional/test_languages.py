@@ -65,3 +65,26 @@ def test_pages_without_a_launch_default_to_dutch(path, dutch_app):
 def test_a_browser_asking_for_english_gets_english(dutch_app):
     page = dutch_app.test_client().get("/", headers={"Accept-Language": "en-GB,en;q=0.8"}).get_data(as_text=True)
     assert '<html lang="en"' in page
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("nl", "Welkom, Sam|1 actor|3 actoren|&lt;b&gt; is leeg.|"),
+        ("en", "Welcome, Sam|1 actor|3 actors|&lt;b&gt; is empty.|"),
+    ],
+)
+def test_templates_translate_with_the_catalogue_of_the_request(app, language, expected):
+    # The page's own gettext (bound once per template, lti_tool/i18n.py) must do what
+    # Flask-Babel's callables do: a variable, plural forms, and a {% trans %} block with a
+    # variable that must be escaped.
+    from flask import render_template_string
+
+    source = (
+        "{{ _('Welcome, %(name)s', name='Sam') }}|{{ ngettext('%(num)d actor', '%(num)d actors', 1) }}|"
+        "{{ ngettext('%(num)d actor', '%(num)d actors', 3) }}|"
+        "{% trans name='<b>' %}{{ name }} is empty.{% endtrans %}|"
+    )
+    with app.test_request_context("/", headers={"Accept-Language": language}):
+        rendered = render_template_string(source)
+    assert rendered == expected
