@@ -12,8 +12,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-from lti_tool import sqlite_write_lock
-
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -52,10 +50,7 @@ def build_engine(database_url: str) -> Engine:
     """Create an engine with the pragmas SQLite needs for concurrent use."""
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
-        connect_args = {"timeout": 30, "check_same_thread": False}
-        if sqlite_write_lock.uses_file(url.database, url.query):
-            connect_args["factory"] = sqlite_write_lock.connection_factory(url.database)
-        engine = create_engine(url, connect_args=connect_args)
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
