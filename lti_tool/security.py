@@ -10,6 +10,7 @@ from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import select
 
+from lti_tool.sessions import SlidingSessionInterface
 from lti_tool.settings import Settings
 
 csrf = CSRFProtect()
@@ -44,6 +45,7 @@ def frame_ancestors() -> str:
 
 
 def init_app(app: Flask, settings: Settings) -> None:
+    app.session_interface = SlidingSessionInterface()
     csrf.init_app(app)
     # Templates get the lazy proxy, not Flask-Login's context processor: that one loads the user
     # for every page rendered, even a page that never mentions them.
