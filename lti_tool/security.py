@@ -1,4 +1,4 @@
-"""Response headers (CSP, framing, caching), CSRF protection and the login manager."""
+"""Response headers (CSP, framing, caching), the session cookie, CSRF protection and the login manager."""
 
 from __future__ import annotations
 
