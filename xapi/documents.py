@@ -157,10 +157,18 @@ def check_preconditions(current_etag: str | None, preconditions: Preconditions) 
             )
 
 
-def _find(session: Session, tenant_id: int, scope: DocumentScope, document_id: str) -> Document | None:
-    return session.scalars(
-        select(Document).where(Document.tenant_id == tenant_id, Document.document_key == scope.document_key(document_id))
-    ).first()
+def _find(
+    session: Session, tenant_id: int, scope: DocumentScope, document_id: str, *, for_update: bool = False
+) -> Document | None:
+    query = select(Document).where(
+        Document.tenant_id == tenant_id, Document.document_key == scope.document_key(document_id)
+    )
+    if for_update:
+        # PostgreSQL: writers of one document queue on its row, so each reads the version it
+        # replaces and none loses its turn to another. SQLite renders nothing here: there, the
+        # first UPDATE of an attempt takes the database's write lock, so a retry cannot lose.
+        query = query.with_for_update()
+    return session.scalars(query).first()
 
 
 def _detached(row: Document) -> StoredDocument:
@@ -223,7 +231,7 @@ def _write(
     """
     key = scope.document_key(document_id)
     for _ in range(_MAX_ATTEMPTS):
-        row = _find(session, tenant_id, scope, document_id)
+        row = _find(session, tenant_id, scope, document_id, for_update=True)
         current = _detached(row) if row is not None else None
         content, content_type = decide(current)
         etag = compute_etag(content)
