@@ -167,7 +167,8 @@ def _find(
         # PostgreSQL: writers of one document queue on its row, so each reads the version it
         # replaces and none loses its turn to another. SQLite renders nothing here: there, the
         # first UPDATE of an attempt takes the database's write lock, so a retry cannot lose.
-        query = query.with_for_update()
+        # populate_existing: a row this session read earlier is refreshed, not reused.
+        query = query.with_for_update().execution_options(populate_existing=True)
     return session.scalars(query).first()
 
 
