@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 import uuid
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -45,10 +46,15 @@ ROWS_PER_CLAIM = 200
 CLAIM_LEASE = timedelta(minutes=5)
 # How often an idle reader looks for rows that another process wrote or left behind.
 POLL_INTERVAL = 5.0
-# A woken reader waits this long before it reads, so that under load one round takes the
-# commits of many requests and its fixed cost (claim, delete, the callbacks' sessions and
-# lookups, about two thirds of a one-commit round) is shared. Evidence appears this much later.
-GATHER_DELAY = 0.02
+# A woken reader gathers commits before it reads, so that under load one round takes the
+# commits of many requests and shares its fixed cost (claim, delete, the callbacks' sessions and
+# lookups): about 2.5 ms of CPU, against 0.08 ms per statement. It waits GATHER_STEP, and goes
+# on waiting, a step at a time, while each step brings more commits of its own process, until
+# it has GATHER_COMMITS of them or has waited GATHER_LIMIT. A lone commit is thus read after
+# 20 ms; a busy process reads a few times a second. Evidence appears that much later.
+GATHER_STEP = 0.02
+GATHER_LIMIT = 0.25
+GATHER_COMMITS = 50
 
 _table = StoredBatch.__table__
 _INSERT = insert(_table)
@@ -141,22 +147,33 @@ def drain(app: Flask) -> int:
 
     Rows that the callbacks add (cmi5 tracking stores Satisfied statements) are read in the
     next round of the same call."""
-    sessions = app.extensions[SESSIONS_KEY]
     announced = 0
     while True:
-        with sessions() as session:
-            rows = _claim(session)
+        rows, statements = read_round(app)
         if not rows:
             return announced
-        # Callbacks find the application through current_app; a request of this app already has it.
-        own_context = has_app_context() and current_app._get_current_object() is app
-        with nullcontext() if own_context else app.app_context():
-            for tenant_id, (statement_ids, voided_ids) in _by_tenant(rows).items():
-                hooks.notify_stored(tenant_id, statement_ids, voided_ids)
-                announced += len(statement_ids)
-        with sessions() as session:
-            session.execute(_DELETE, {"ids": [row.id for row in rows]})
-            session.commit()
+        announced += statements
+
+
+def read_round(app: Flask) -> tuple[int, int]:
+    """Claim up to ROWS_PER_CLAIM rows, run the callbacks for them and delete them; return
+    (rows, statements) read."""
+    sessions = app.extensions[SESSIONS_KEY]
+    with sessions() as session:
+        rows = _claim(session)
+    if not rows:
+        return 0, 0
+    announced = 0
+    # Callbacks find the application through current_app; a request of this app already has it.
+    own_context = has_app_context() and current_app._get_current_object() is app
+    with nullcontext() if own_context else app.app_context():
+        for tenant_id, (statement_ids, voided_ids) in _by_tenant(rows).items():
+            hooks.notify_stored(tenant_id, statement_ids, voided_ids)
+            announced += len(statement_ids)
+    with sessions() as session:
+        session.execute(_DELETE, {"ids": [row.id for row in rows]})
+        session.commit()
+    return len(rows), announced
 
 
 def announce(app: Flask | None = None) -> None:
@@ -180,6 +197,7 @@ class FeedReader:
         self.poll_interval = poll_interval
         self._wake = threading.Event()
         self._stopping = threading.Event()
+        self._announced = 0
         self._thread = threading.Thread(target=self._run, name="leerpaspoort-statement-feed", daemon=True)
 
     @property
@@ -192,6 +210,7 @@ class FeedReader:
         return self
 
     def wake(self) -> None:
+        self._announced += 1  # read only to see whether commits keep coming: a lost count is harmless
         self._wake.set()
 
     def stop(self, timeout: float = 15.0) -> None:
@@ -201,13 +220,29 @@ class FeedReader:
         if self._thread.is_alive():
             self._thread.join(timeout)
 
+    def _gather(self) -> None:
+        """Wait while this process's commits keep coming (see GATHER_STEP), or until stopped."""
+        first = self._announced
+        deadline = time.monotonic() + GATHER_LIMIT
+        while True:
+            before = self._announced
+            if self._stopping.wait(GATHER_STEP):
+                return
+            arrived = self._announced
+            if arrived == before or arrived - first >= GATHER_COMMITS or time.monotonic() >= deadline:
+                return
+
     def _run(self) -> None:
         while not self._stopping.is_set():
             self._wake.wait(self.poll_interval)
-            self._stopping.wait(GATHER_DELAY)
+            self._gather()
             self._wake.clear()
             try:
-                drain(self.app)
+                # One round per gathering: a round that runs straight after another would only
+                # find the few commits made meanwhile, and pay the whole fixed cost for them.
+                # A full round means more rows are waiting, so the next one starts at once.
+                while read_round(self.app)[0] == ROWS_PER_CLAIM and not self._stopping.is_set():
+                    pass
             except Exception:  # the database may be away for a moment; the rows wait
                 log.exception("Reading the stored-statements feed failed; trying again in %ss", self.poll_interval)
                 self._stopping.wait(self.poll_interval)

@@ -188,3 +188,68 @@ def test_every_gunicorn_worker_starts_a_reader_and_stops_it_on_exit(settings_ove
         sys.modules.pop("lti_tool.wsgi", None)
         gc.unfreeze()  # post_worker_init froze everything this test process holds
     assert not worker.leerpaspoort_feed.running
+
+
+# --- how long a woken reader gathers commits ---------------------------------------------------
+
+
+def _gather_while_committing(app, monkeypatch, *, step, limit, commits, every):
+    """Run one reader's gathering while another thread announces a commit every `every` seconds;
+    return (seconds it gathered, commits announced meanwhile)."""
+    monkeypatch.setattr(feed, "GATHER_STEP", step)
+    monkeypatch.setattr(feed, "GATHER_LIMIT", limit)
+    monkeypatch.setattr(feed, "GATHER_COMMITS", commits)
+    reader = feed.FeedReader(app)  # not started: _gather runs on this thread
+    done = threading.Event()
+
+    def committing():
+        while every is not None and not done.wait(every):
+            reader.wake()
+
+    announcer = threading.Thread(target=committing, daemon=True)
+    announcer.start()
+    start = time.monotonic()
+    before = reader._announced
+    reader._gather()
+    took, announced = time.monotonic() - start, reader._announced - before
+    done.set()
+    announcer.join()
+    return took, announced
+
+
+def test_a_lone_commit_is_read_after_one_gathering_step(app, monkeypatch):
+    took, announced = _gather_while_committing(app, monkeypatch, step=0.05, limit=30.0, commits=1000, every=None)
+    assert announced == 0
+    assert 0.05 <= took < 5.0  # one step, far below the limit
+
+
+def test_while_commits_keep_coming_the_reader_gathers_until_it_has_enough(app, monkeypatch):
+    took, announced = _gather_while_committing(app, monkeypatch, step=0.2, limit=30.0, commits=20, every=0.005)
+    assert announced >= 20
+    assert took < 15.0  # stopped by the count, not the limit
+
+
+def test_gathering_never_outlasts_its_limit(app, monkeypatch):
+    took, announced = _gather_while_committing(app, monkeypatch, step=0.05, limit=0.3, commits=10**9, every=0.002)
+    assert announced > 1
+    assert 0.3 <= took < 5.0
+
+
+def test_stopping_the_reader_ends_its_gathering(app, monkeypatch):
+    monkeypatch.setattr(feed, "GATHER_STEP", 30.0)
+    reader = feed.FeedReader(app)
+    threading.Timer(0.1, reader._stopping.set).start()
+    start = time.monotonic()
+    reader._gather()
+    assert time.monotonic() - start < 10.0
+
+
+def test_a_reader_goes_on_reading_while_its_rounds_come_back_full(app, db, heard):
+    stored = [_store(db, make_statement())[0] for _ in range(feed.ROWS_PER_CLAIM + 1)]
+    reader = feed.FeedReader(app, poll_interval=600).start()  # only its start wakes it
+    try:
+        _wait_for(lambda: sum(len(ids) for _, ids, _, _ in heard) == len(stored), timeout=60)
+    finally:
+        reader.stop()
+    assert [i for _, ids, _, _ in heard for i in ids] == stored
+    assert _rows(db) == 0
