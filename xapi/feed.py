@@ -34,6 +34,7 @@ from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from xapi import hooks
+from xapi.direct_sql import DirectStatement
 from xapi.models import StoredBatch
 
 log = logging.getLogger(__name__)
@@ -57,13 +58,13 @@ GATHER_LIMIT = 0.25
 GATHER_COMMITS = 50
 
 _table = StoredBatch.__table__
-_INSERT = insert(_table)
+_INSERT = DirectStatement(insert(_table))  # once per storing commit: see xapi/direct_sql.py
 
 
 def record(session: Session, tenant_id: int, statement_ids: list[str], voided_ids: list[str]) -> None:
     """Note a store in the caller's transaction; it commits or rolls back with the statements."""
-    session.execute(
-        _INSERT,
+    _INSERT.run(
+        session,
         {
             "tenant_id": tenant_id,
             "statement_ids": json.dumps(statement_ids),

@@ -13,6 +13,7 @@ from typing import Iterable
 from sqlalchemy import bindparam, event, select, update
 from sqlalchemy.orm import Session
 
+from xapi.direct_sql import DirectStatement
 from xapi.models import Activity, insert_ignoring_conflicts
 from xapi.statement_keys import activity_key
 
@@ -92,7 +93,7 @@ def record_definitions(session: Session, tenant_id: int, activities: Iterable[di
     if not definitions:
         return
     keys = sorted(definitions)
-    existing = {key: definition for key, definition in session.execute(*_known_rows(tenant_id, keys))}
+    existing = dict(_known_rows(session, tenant_id, keys))
     new_rows = []
     for key, (activity_id, definition) in definitions.items():
         stored = existing.get(key)
@@ -104,15 +105,19 @@ def record_definitions(session: Session, tenant_id: int, activities: Iterable[di
             if merged != stored:
                 session.execute(_UPDATE_DEFINITION, {"tenant": tenant_id, "key": key, "merged": merged})
         _remember_after_commit(session, tenant_id, key, merged)
-    if new_rows:
-        # One executemany; two requests may define a new activity at once: the loser keeps its statement.
-        session.execute(_insert_ignoring_conflicts(session), new_rows)
+    if len(new_rows) == 1:
+        # Two requests may define a new activity at once: the loser keeps its statement.
+        _insert_ignoring_conflicts(session).run(session, new_rows[0])
+    elif new_rows:
+        session.execute(_insert_ignoring_conflicts(session).statement, new_rows)  # one executemany
 
 
 # Built once: constructing statements costs more CPU than running them (see statement_store).
 ACTIVITIES = Activity.__table__
-_KNOWN_ONE = select(ACTIVITIES.c.activity_key, ACTIVITIES.c.definition).where(
-    ACTIVITIES.c.tenant_id == bindparam("tenant"), ACTIVITIES.c.activity_key == bindparam("key")
+_KNOWN_ONE = DirectStatement(
+    select(ACTIVITIES.c.activity_key, ACTIVITIES.c.definition).where(
+        ACTIVITIES.c.tenant_id == bindparam("tenant"), ACTIVITIES.c.activity_key == bindparam("key")
+    )
 )
 _KNOWN_MANY = select(ACTIVITIES.c.activity_key, ACTIVITIES.c.definition).where(
     ACTIVITIES.c.tenant_id == bindparam("tenant"), ACTIVITIES.c.activity_key.in_(bindparam("keys", expanding=True))
@@ -123,20 +128,21 @@ _UPDATE_DEFINITION = (
     # Parameter names differ from column names: an UPDATE reserves those for its SET clause.
     .values(definition=bindparam("merged", type_=ACTIVITIES.c.definition.type))
 )
-_INSERTS: dict[str, object] = {}
+_INSERTS: dict[str, DirectStatement] = {}
 
 
-def _known_rows(tenant_id: int, keys: list[str]):
+def _known_rows(session: Session, tenant_id: int, keys: list[str]) -> list[tuple]:
+    """(activity key, definition) of those of these keys the tenant has stored."""
     if len(keys) == 1:
-        return _KNOWN_ONE, {"tenant": tenant_id, "key": keys[0]}
-    return _KNOWN_MANY, {"tenant": tenant_id, "keys": keys}
+        return _KNOWN_ONE.rows(session, {"tenant": tenant_id, "key": keys[0]})
+    return [tuple(row) for row in session.execute(_KNOWN_MANY, {"tenant": tenant_id, "keys": keys})]
 
 
-def _insert_ignoring_conflicts(session: Session):
+def _insert_ignoring_conflicts(session: Session) -> DirectStatement:
     dialect = session.get_bind().dialect.name
     if dialect not in _INSERTS:
         # On the table, not the entity: an ORM-enabled insert adds a bulk-persistence pass.
-        _INSERTS[dialect] = insert_ignoring_conflicts(session, ACTIVITIES)
+        _INSERTS[dialect] = DirectStatement(insert_ignoring_conflicts(session, ACTIVITIES))
     return _INSERTS[dialect]
 
 

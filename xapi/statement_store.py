@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from xapi import feed, hooks
+from xapi.direct_sql import DirectStatement
 from xapi.errors import ConflictError, StatementRejectedError
 from xapi.models import Statement, StatementFilter
 from xapi.statement_activities import record_definitions
@@ -100,14 +101,14 @@ def store_statements(
 def _store(session, writer: Writer, statements: list[dict], ids: list[str], *, version: str, now: datetime) -> StoreResult:
     tenant_id = writer.tenant_id
     keys = [statement_id.lower() for statement_id in ids]
-    existing = {row.statement_id: row for row in session.execute(*_by_ids(_EXISTING, tenant_id, keys))}
+    existing = {statement_id: (payload, voiding) for statement_id, payload, voiding in _rows(session, _EXISTING, tenant_id, keys)}
     result = StoreResult(ids=list(ids))
     new_indexes = []
     for index, (statement, key) in enumerate(zip(statements, keys)):
-        row = existing.get(key)
-        if row is None:
+        found = existing.get(key)
+        if found is None:
             new_indexes.append(index)
-        elif not _same_statement(json.loads(row.payload), statement):
+        elif not _same_statement(json.loads(found[0]), statement):
             raise ConflictError(
                 f"A different statement with id {ids[index]} is already stored; statements cannot be changed.",
                 details={"property": f"statements[{index}].id", "rule": "a statement id can only be used once"},
@@ -118,12 +119,12 @@ def _store(session, writer: Writer, statements: list[dict], ids: list[str], *, v
     # What each StatementRef points at: voiding rules and inherited filter keys need it.
     batch_voiding = {keys[i]: is_voiding(statements[i]) for i in new_indexes}
     targets = {_ref_target(statements[i]) for i in new_indexes} - {None}
-    target_voiding = {key: row.voiding for key, row in existing.items()}
+    target_voiding = {key: voiding for key, (_payload, voiding) in existing.items()}
     target_keys: dict[str, set] = {}
     if targets:
-        for statement_id, voiding in session.execute(*_by_ids(_TARGET_VOIDING, tenant_id, sorted(targets))):
+        for statement_id, voiding in _rows(session, _TARGET_VOIDING, tenant_id, sorted(targets)):
             target_voiding[statement_id] = voiding
-        for statement_id, kind, value_key in session.execute(*_by_ids(_TARGET_KEYS, tenant_id, sorted(targets))):
+        for statement_id, kind, value_key in _rows(session, _TARGET_KEYS, tenant_id, sorted(targets)):
             target_keys.setdefault(statement_id, set()).add((kind, value_key))
     target_voiding.update(batch_voiding)
 
@@ -150,7 +151,7 @@ def _store(session, writer: Writer, statements: list[dict], ids: list[str], *, v
         result.stored_ids.append(key)
 
     if len(rows) == 1:
-        seqs = [session.execute(_INSERT_ONE, rows[0]).scalar_one()]
+        seqs = [_INSERT_ONE.rows(session, rows[0])[0][0]]
     else:
         # Matched up by id: RETURNING in parameter order makes SQLAlchemy insert one row per
         # round trip on SQLite, while unordered it sends the batch as multi-row INSERTs.
@@ -248,35 +249,37 @@ def _apply_voiding(session: Session, tenant_id: int, targets: list[str], new_voi
     targets = list(dict.fromkeys(targets))
     voided: list[str] = []
     if targets:
-        voided = list(session.scalars(*_by_ids(_VOIDABLE_TARGETS, tenant_id, targets)))
+        voided = [row[0] for row in _rows(session, _VOIDABLE_TARGETS, tenant_id, targets)]
     # A voiding statement may arrive before its target: the target is voided on arrival.
     if new_voidable:
-        voided += list(session.scalars(*_by_ids(_VOIDED_AHEAD, tenant_id, new_voidable)))
+        voided += [row[0] for row in _rows(session, _VOIDED_AHEAD, tenant_id, new_voidable)]
     voided = [statement_id for statement_id in dict.fromkeys(voided) if statement_id]
     if voided:
-        session.execute(*_by_ids(_MARK_VOIDED, tenant_id, voided))
+        _rows(session, _MARK_VOIDED, tenant_id, voided)
     return voided
 
 
 # --- the store's statements, built once ------------------------------------------------------------
 # Building a SQLAlchemy statement and expanding an IN list cost far more CPU than SQLite takes to
-# run it; these are built at import, and a single id compares with = instead of IN.
+# run it; these are built at import, and a single id compares with = instead of IN. The
+# single-id forms, which every single-statement POST runs, skip Session.execute (direct_sql).
 
 
 def _one_and_many(build):
     """The (single id, several ids) forms of a statement over `STATEMENTS.c.statement_id`."""
     return (
-        build(STATEMENTS.c.statement_id == bindparam("id")),
+        DirectStatement(build(STATEMENTS.c.statement_id == bindparam("id"))),
         build(STATEMENTS.c.statement_id.in_(bindparam("ids", expanding=True))),
     )
 
 
-def _by_ids(forms, tenant_id: int, ids: list[str]):
-    """Arguments for session.execute: the right form of `forms` with its parameters."""
+def _rows(session: Session, forms, tenant_id: int, ids: list[str]) -> list[tuple]:
+    """Run the right form of `forms` for these ids; return its rows as tuples."""
     one, many = forms
     if len(ids) == 1:
-        return one, {"tenant": tenant_id, "id": ids[0]}
-    return many, {"tenant": tenant_id, "ids": list(ids)}
+        return one.rows(session, {"tenant": tenant_id, "id": ids[0]})
+    result = session.execute(many, {"tenant": tenant_id, "ids": list(ids)})
+    return [tuple(row) for row in result] if result.returns_rows else []
 
 
 # Parameter names differ from column names: an UPDATE reserves those for its SET clause.
@@ -296,9 +299,11 @@ _VOIDABLE_TARGETS = _one_and_many(
     )
 )
 _VOIDED_AHEAD = (
-    select(STATEMENTS.c.object_ref_id)
-    .where(_TENANT, STATEMENTS.c.voiding.is_(True), STATEMENTS.c.object_ref_id == bindparam("id"))
-    .distinct(),
+    DirectStatement(
+        select(STATEMENTS.c.object_ref_id)
+        .where(_TENANT, STATEMENTS.c.voiding.is_(True), STATEMENTS.c.object_ref_id == bindparam("id"))
+        .distinct()
+    ),
     select(STATEMENTS.c.object_ref_id)
     .where(_TENANT, STATEMENTS.c.voiding.is_(True), STATEMENTS.c.object_ref_id.in_(bindparam("ids", expanding=True)))
     .distinct(),
@@ -306,5 +311,5 @@ _VOIDED_AHEAD = (
 _MARK_VOIDED = _one_and_many(
     lambda match: update(STATEMENTS).where(_TENANT, match, STATEMENTS.c.voiding.is_(False)).values(voided=True)
 )
-_INSERT_ONE = insert(STATEMENTS).returning(STATEMENTS.c.seq)
+_INSERT_ONE = DirectStatement(insert(STATEMENTS).returning(STATEMENTS.c.seq))
 _INSERT_MANY = insert(STATEMENTS).returning(STATEMENTS.c.statement_id, STATEMENTS.c.seq)
