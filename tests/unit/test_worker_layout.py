@@ -52,3 +52,10 @@ def test_the_gunicorn_config_follows_the_layout(monkeypatch):
     monkeypatch.setenv("LEERPASPOORT_THREADS", "8")
     config = runpy.run_path(str(PROJECT_DIR / "config" / "gunicorn.conf.py"))
     assert (config["workers"], config["threads"], config["worker_class"]) == (3, 8, "gthread")
+
+
+def test_gunicorn_writes_an_access_log_only_when_asked(monkeypatch):
+    monkeypatch.delenv("LEERPASPOORT_ACCESS_LOG", raising=False)
+    assert runpy.run_path(str(PROJECT_DIR / "config" / "gunicorn.conf.py"))["accesslog"] is None
+    monkeypatch.setenv("LEERPASPOORT_ACCESS_LOG", "-")
+    assert runpy.run_path(str(PROJECT_DIR / "config" / "gunicorn.conf.py"))["accesslog"] == "-"
