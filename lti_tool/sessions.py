@@ -33,13 +33,14 @@ class SlidingSessionInterface(SecureCookieSessionInterface):
     session_class = SignedSession
 
     def open_session(self, app: Flask, request: Request) -> SignedSession | None:
-        # Flask's own open_session, keeping the signature's timestamp.
-        serializer = self.get_signing_serializer(app)
-        if serializer is None:
+        # Flask's own open_session, keeping the signature's timestamp; the serializer is built
+        # only for a request that has a cookie (not for LRS requests, for instance).
+        if not app.secret_key:
             return None
         value = request.cookies.get(self.get_cookie_name(app))
         if not value:
             return self.session_class()
+        serializer = self.get_signing_serializer(app)
         max_age = int(app.permanent_session_lifetime.total_seconds())
         try:
             data, signed_at = serializer.loads(value, max_age=max_age, return_timestamp=True)

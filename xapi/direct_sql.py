@@ -8,7 +8,9 @@ with SQLAlchemy's own conversions for each parameter and column type, and runs o
 of the connection the session holds, inside the session's transaction.
 
 What it does not do: expanding IN parameters, column defaults computed in Python (every
-parameter must be given), and anything else that needs SQLAlchemy's execution context.
+parameter must be given), and anything else that needs SQLAlchemy's execution context. Nor
+does it flush the session first, as Session.execute would: a caller that added ORM objects
+its statements depend on calls session.flush() before.
 
 While anything listens to the engine's cursor events (tests that read which SQL runs, or
 its query plans), statements go through Session.execute instead, so the listeners see them.
@@ -61,17 +63,20 @@ class DirectStatement:
         self.statement = statement
         self._plans: dict[tuple, _Plan] = {}
 
-    def rows(self, session: Session, parameters: dict) -> list[tuple]:
-        """Run with these parameters in the session's transaction; return the rows as tuples."""
-        connection = session.connection()
+    def rows(self, on: Session | Connection, parameters: dict) -> list[tuple]:
+        """Run with these parameters in the transaction of `on`; return the rows as tuples.
+
+        Given a session, this asks it for its connection, which costs about as much as running
+        the statement: a caller with several statements to run passes the connection."""
+        connection = on.connection() if isinstance(on, Session) else on
         if connection.dispatch.before_cursor_execute or connection.dispatch.after_cursor_execute:
-            result = session.execute(self.statement, parameters)
+            result = connection.execute(self.statement, parameters)
             return [tuple(row) for row in result] if result.returns_rows else []
         return self._run(connection, parameters)
 
-    def run(self, session: Session, parameters: dict) -> None:
+    def run(self, on: Session | Connection, parameters: dict) -> None:
         """Run for its effect only."""
-        self.rows(session, parameters)
+        self.rows(on, parameters)
 
     def _run(self, connection: Connection, parameters: dict) -> list[tuple]:
         dialect = connection.dialect

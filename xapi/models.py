@@ -215,9 +215,11 @@ class StoredBatch(Base):
     # A reader that stops while holding a claim loses it at this time.
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
-def insert_ignoring_conflicts(session, model):
-    """An INSERT that skips rows violating a unique constraint (SQLite and PostgreSQL)."""
-    if session.get_bind().dialect.name == "postgresql":
+def insert_ignoring_conflicts(on, model):
+    """An INSERT that skips rows violating a unique constraint (SQLite and PostgreSQL), for the
+    database of `on` (a session or a connection)."""
+    dialect = on.dialect if hasattr(on, "dialect") else on.get_bind().dialect
+    if dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from typing import Iterable
 
-from sqlalchemy import bindparam, event, select, update
+from sqlalchemy import Connection, bindparam, event, select, update
 from sqlalchemy.orm import Session
 
 from xapi.direct_sql import DirectStatement
@@ -93,7 +93,8 @@ def record_definitions(session: Session, tenant_id: int, activities: Iterable[di
     if not definitions:
         return
     keys = sorted(definitions)
-    existing = dict(_known_rows(session, tenant_id, keys))
+    connection = session.connection()
+    existing = dict(_known_rows(connection, tenant_id, keys))
     new_rows = []
     for key, (activity_id, definition) in definitions.items():
         stored = existing.get(key)
@@ -103,13 +104,13 @@ def record_definitions(session: Session, tenant_id: int, activities: Iterable[di
         else:
             merged = merge_definition(stored, definition)
             if merged != stored:
-                session.execute(_UPDATE_DEFINITION, {"tenant": tenant_id, "key": key, "merged": merged})
+                connection.execute(_UPDATE_DEFINITION, {"tenant": tenant_id, "key": key, "merged": merged})
         _remember_after_commit(session, tenant_id, key, merged)
     if len(new_rows) == 1:
         # Two requests may define a new activity at once: the loser keeps its statement.
-        _insert_ignoring_conflicts(session).run(session, new_rows[0])
+        _insert_ignoring_conflicts(connection).run(connection, new_rows[0])
     elif new_rows:
-        session.execute(_insert_ignoring_conflicts(session).statement, new_rows)  # one executemany
+        connection.execute(_insert_ignoring_conflicts(connection).statement, new_rows)  # one executemany
 
 
 # Built once: constructing statements costs more CPU than running them (see statement_store).
@@ -131,18 +132,18 @@ _UPDATE_DEFINITION = (
 _INSERTS: dict[str, DirectStatement] = {}
 
 
-def _known_rows(session: Session, tenant_id: int, keys: list[str]) -> list[tuple]:
+def _known_rows(connection: Connection, tenant_id: int, keys: list[str]) -> list[tuple]:
     """(activity key, definition) of those of these keys the tenant has stored."""
     if len(keys) == 1:
-        return _KNOWN_ONE.rows(session, {"tenant": tenant_id, "key": keys[0]})
-    return [tuple(row) for row in session.execute(_KNOWN_MANY, {"tenant": tenant_id, "keys": keys})]
+        return _KNOWN_ONE.rows(connection, {"tenant": tenant_id, "key": keys[0]})
+    return [tuple(row) for row in connection.execute(_KNOWN_MANY, {"tenant": tenant_id, "keys": keys})]
 
 
-def _insert_ignoring_conflicts(session: Session) -> DirectStatement:
-    dialect = session.get_bind().dialect.name
+def _insert_ignoring_conflicts(connection: Connection) -> DirectStatement:
+    dialect = connection.dialect.name
     if dialect not in _INSERTS:
         # On the table, not the entity: an ORM-enabled insert adds a bulk-persistence pass.
-        _INSERTS[dialect] = DirectStatement(insert_ignoring_conflicts(session, ACTIVITIES))
+        _INSERTS[dialect] = DirectStatement(insert_ignoring_conflicts(connection, ACTIVITIES))
     return _INSERTS[dialect]
 
 

@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy import Connection, bindparam, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -100,8 +100,13 @@ def store_statements(
 
 def _store(session, writer: Writer, statements: list[dict], ids: list[str], *, version: str, now: datetime) -> StoreResult:
     tenant_id = writer.tenant_id
+    # Statements run on the connection skip the session's autoflush: flush what the caller added
+    # (a credential a new statement refers to, say). The connection is asked for once, because
+    # asking costs about as much as running a statement (xapi/direct_sql.py).
+    session.flush()
+    connection = session.connection()
     keys = [statement_id.lower() for statement_id in ids]
-    existing = {statement_id: (payload, voiding) for statement_id, payload, voiding in _rows(session, _EXISTING, tenant_id, keys)}
+    existing = {statement_id: (payload, voiding) for statement_id, payload, voiding in _rows(connection, _EXISTING, tenant_id, keys)}
     result = StoreResult(ids=list(ids))
     new_indexes = []
     for index, (statement, key) in enumerate(zip(statements, keys)):
@@ -122,9 +127,9 @@ def _store(session, writer: Writer, statements: list[dict], ids: list[str], *, v
     target_voiding = {key: voiding for key, (_payload, voiding) in existing.items()}
     target_keys: dict[str, set] = {}
     if targets:
-        for statement_id, voiding in _rows(session, _TARGET_VOIDING, tenant_id, sorted(targets)):
+        for statement_id, voiding in _rows(connection, _TARGET_VOIDING, tenant_id, sorted(targets)):
             target_voiding[statement_id] = voiding
-        for statement_id, kind, value_key in _rows(session, _TARGET_KEYS, tenant_id, sorted(targets)):
+        for statement_id, kind, value_key in _rows(connection, _TARGET_KEYS, tenant_id, sorted(targets)):
             target_keys.setdefault(statement_id, set()).add((kind, value_key))
     target_voiding.update(batch_voiding)
 
@@ -151,17 +156,17 @@ def _store(session, writer: Writer, statements: list[dict], ids: list[str], *, v
         result.stored_ids.append(key)
 
     if len(rows) == 1:
-        seqs = [_INSERT_ONE.rows(session, rows[0])[0][0]]
+        seqs = [_INSERT_ONE.rows(connection, rows[0])[0][0]]
     else:
         # Matched up by id: RETURNING in parameter order makes SQLAlchemy insert one row per
         # round trip on SQLite, while unordered it sends the batch as multi-row INSERTs.
-        seq_of = dict(session.execute(_INSERT_MANY, rows).all())
+        seq_of = dict(connection.execute(_INSERT_MANY, rows).all())
         seqs = [seq_of[row["statement_id"]] for row in rows]
     filters = [(seq, kind, value_key, tenant_id) for seq, statement_keys in zip(seqs, row_keys) for kind, value_key in statement_keys]
-    _insert_filters(session, filters)
+    _insert_filters(connection, filters)
 
     voidable = [keys[i] for i in new_indexes if not is_voiding(statements[i])]
-    result.voided_ids = _apply_voiding(session, tenant_id, voiding_targets, voidable)
+    result.voided_ids = _apply_voiding(connection, tenant_id, voiding_targets, voidable)
     if writer.may_define:
         record_definitions(
             session, tenant_id, (a for i in new_indexes for a in activities_with_definitions(statements[i]))
@@ -213,15 +218,15 @@ _UNNEST_FILTERS = text(
 _INSERT_FILTERS = "INSERT INTO xapi_statement_filters (statement_seq, kind, value_key, tenant_id) VALUES (?, ?, ?, ?)"
 
 
-def _insert_filters(session: Session, filters: list[tuple[int, int, str, int]]) -> None:
+def _insert_filters(connection: Connection, filters: list[tuple[int, int, str, int]]) -> None:
     """Insert the filter rows (seq, kind, value key, tenant) of the new statements."""
     if not filters:
         return
-    if session.get_bind().dialect.name != "postgresql":
-        session.connection().exec_driver_sql(_INSERT_FILTERS, filters)
+    if connection.dialect.name != "postgresql":
+        connection.exec_driver_sql(_INSERT_FILTERS, filters)
         return
     seqs, kinds, value_keys, tenants = (list(column) for column in zip(*filters))
-    session.execute(_UNNEST_FILTERS, {"seqs": seqs, "kinds": kinds, "value_keys": value_keys, "tenants": tenants})
+    connection.execute(_UNNEST_FILTERS, {"seqs": seqs, "kinds": kinds, "value_keys": value_keys, "tenants": tenants})
 
 
 def _same_statement(stored: dict, sent: dict) -> bool:
@@ -244,18 +249,18 @@ def _complete(statement: dict, statement_id: str, writer: Writer, version: str, 
     return payload
 
 
-def _apply_voiding(session: Session, tenant_id: int, targets: list[str], new_voidable: list[str]) -> list[str]:
+def _apply_voiding(connection: Connection, tenant_id: int, targets: list[str], new_voidable: list[str]) -> list[str]:
     """Mark voided what the new voiding statements target, and new statements voided earlier."""
     targets = list(dict.fromkeys(targets))
     voided: list[str] = []
     if targets:
-        voided = [row[0] for row in _rows(session, _VOIDABLE_TARGETS, tenant_id, targets)]
+        voided = [row[0] for row in _rows(connection, _VOIDABLE_TARGETS, tenant_id, targets)]
     # A voiding statement may arrive before its target: the target is voided on arrival.
     if new_voidable:
-        voided += [row[0] for row in _rows(session, _VOIDED_AHEAD, tenant_id, new_voidable)]
+        voided += [row[0] for row in _rows(connection, _VOIDED_AHEAD, tenant_id, new_voidable)]
     voided = [statement_id for statement_id in dict.fromkeys(voided) if statement_id]
     if voided:
-        _rows(session, _MARK_VOIDED, tenant_id, voided)
+        _rows(connection, _MARK_VOIDED, tenant_id, voided)
     return voided
 
 
@@ -273,12 +278,12 @@ def _one_and_many(build):
     )
 
 
-def _rows(session: Session, forms, tenant_id: int, ids: list[str]) -> list[tuple]:
+def _rows(connection: Connection, forms, tenant_id: int, ids: list[str]) -> list[tuple]:
     """Run the right form of `forms` for these ids; return its rows as tuples."""
     one, many = forms
     if len(ids) == 1:
-        return one.rows(session, {"tenant": tenant_id, "id": ids[0]})
-    result = session.execute(many, {"tenant": tenant_id, "ids": list(ids)})
+        return one.rows(connection, {"tenant": tenant_id, "id": ids[0]})
+    result = connection.execute(many, {"tenant": tenant_id, "ids": list(ids)})
     return [tuple(row) for row in result] if result.returns_rows else []
 
 
