@@ -53,20 +53,20 @@ _PENDING = "xapi.pending_definitions"
 
 def _remember_after_commit(session: Session, tenant_id: int, key: str, definition: dict) -> None:
     """Remember a definition only once it is committed; a rollback forgets it."""
-    pending = session.info.get(_PENDING)
-    if pending is None:
-        pending = session.info[_PENDING] = []
+    session.info.setdefault(_PENDING, []).append((tenant_id, key, definition))
 
-        def committed(_session):
-            for args in session.info.pop(_PENDING, []):
-                _known.remember(*args)
 
-        def rolled_back(_session, _previous_transaction):
-            session.info.pop(_PENDING, None)
+# Listeners on the Session class, registered once: adding a pair to each session that records
+# a definition cost about 0.1 ms, more than the rest of recording it.
+@event.listens_for(Session, "after_commit")
+def _remember_committed(session: Session) -> None:
+    for args in session.info.pop(_PENDING, ()):
+        _known.remember(*args)
 
-        event.listen(session, "after_commit", committed, once=True)
-        event.listen(session, "after_soft_rollback", rolled_back, once=True)
-    pending.append((tenant_id, key, definition))
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, _previous_transaction) -> None:
+    session.info.pop(_PENDING, None)
 
 
 def merge_definition(known: dict | None, new: dict) -> dict:
