@@ -203,7 +203,7 @@ def served_lrs(
         log_path = Path(tmp) / "server.log"
         command = [_leerpaspoort(), "serve", "--host", "127.0.0.1", "--port", str(port)]
         with log_path.open("w") as log:
-            # Its own process group: `serve` runs gunicorn as a child, and both must stop together.
+            # Its own process group: `serve` becomes gunicorn, whose workers must stop with it.
             server = subprocess.Popen(command, env=env, cwd=PROJECT_DIR, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         try:
             try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 
 import click
@@ -35,7 +34,13 @@ def serve(app, host: str, port: int) -> None:
     click.echo(f"  Dynamic Registration URL:   {settings.url('/lti/register')}")
     env = dict(os.environ, LEERPASPOORT_BIND=f"{host}:{port}")
     command = [sys.executable, "-m", "gunicorn", "-c", str(PROJECT_DIR / "config" / "gunicorn.conf.py"), "lti_tool.wsgi:app"]
-    raise SystemExit(subprocess.call(command, env=env))
+    # Gunicorn takes this process's place (same PID), so a signal sent to `serve` (kill, a
+    # process manager) reaches gunicorn's arbiter and stops the workers; a child process would
+    # have been left running. Nothing of this process must outlive the exec half-done.
+    app.extensions["leerpaspoort.engine"].dispose()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, command, env)
 
 
 def _prepare(app) -> None:
