@@ -25,6 +25,12 @@ def main() -> None:
 @pass_app
 def serve(app, host: str, port: int) -> None:
     """Apply pending migrations, make sure keys exist, and serve with gunicorn."""
+    from lti_tool import worker_layout
+
+    try:  # gunicorn would say the same, under a traceback of its own
+        worker_layout.workers(), worker_layout.threads()
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
     _prepare(app)
     settings = app.extensions["leerpaspoort.settings"]
     click.echo(f"Leerpaspoort is starting on http://{host}:{port}")

@@ -88,3 +88,15 @@ def test_sigterm_to_serve_stops_gunicorn_and_its_workers(served):
     assert server.wait(60) == 0  # gunicorn's graceful stop
     _wait_until(lambda: not _group_alive(server.pid), 30, "the workers to go")
     assert not _answers(f"{base_url}/xapi/about")
+
+
+def test_a_bad_worker_count_is_one_line_before_anything_starts(tmp_path):
+    env = dict(os.environ, LEERPASPOORT_WORKERS="lots", LEERPASPOORT_DATABASE_URL=f"sqlite:///{tmp_path}/never.db")
+    env.pop("LEERPASPOORT_CONFIG", None)
+    finished = subprocess.run(
+        [str(Path(sys.executable).with_name("leerpaspoort")), "serve", "--port", str(_free_port())],
+        env=env, cwd=PROJECT_DIR, capture_output=True, text=True, timeout=60,
+    )
+    assert finished.returncode == 1
+    assert finished.stderr.strip() == "Error: LEERPASPOORT_WORKERS must be a whole number of at least 1, not 'lots'"
+    assert not (tmp_path / "never.db").exists()  # not even migrated
