@@ -114,3 +114,19 @@ class DirectStatement:
         positional = compiled.positional
         names = tuple(compiled.positiontup or ()) if positional else tuple(compiled.binds)
         return _Plan(compiled.string, names, positional, constants, tuple(binds), columns)
+
+
+def run_many(connection: Connection, sql: str, rows: list[tuple]) -> None:
+    """Run one SQL string in the driver's own syntax for many rows of positional parameters
+    (plain values the driver takes as they are), on the cursor, like DirectStatement.run."""
+    if connection.dispatch.before_cursor_execute or connection.dispatch.after_cursor_execute:
+        connection.exec_driver_sql(sql, rows)
+        return
+    dialect = connection.dialect
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        cursor.executemany(sql, rows)
+    except dialect.loaded_dbapi.Error as exc:
+        raise DBAPIError.instance(sql, rows, exc, dialect.loaded_dbapi.Error, dialect=dialect, ismulti=True) from exc
+    finally:
+        cursor.close()

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from xapi import feed, hooks
-from xapi.direct_sql import DirectStatement
+from xapi.direct_sql import DirectStatement, run_many
 from xapi.errors import ConflictError, StatementRejectedError
 from xapi.models import Statement, StatementFilter
 from xapi.statement_activities import record_definitions
@@ -223,7 +223,7 @@ def _insert_filters(connection: Connection, filters: list[tuple[int, int, str, i
     if not filters:
         return
     if connection.dialect.name != "postgresql":
-        connection.exec_driver_sql(_INSERT_FILTERS, filters)
+        run_many(connection, _INSERT_FILTERS, filters)
         return
     seqs, kinds, value_keys, tenants = (list(column) for column in zip(*filters))
     connection.execute(_UNNEST_FILTERS, {"seqs": seqs, "kinds": kinds, "value_keys": value_keys, "tenants": tenants})

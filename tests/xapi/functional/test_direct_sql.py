@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, delete, event, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lti_tool.lti.models import Platform
-from xapi.direct_sql import DirectStatement
+from xapi.direct_sql import DirectStatement, run_many
 from xapi.models import Activity, Statement
 
 STATEMENTS = Statement.__table__
@@ -123,3 +123,16 @@ def test_statements_it_cannot_run_are_refused_before_anything_runs(db):
             db, {"ids": ["a"]}
         )
     assert db.scalar(select(Platform.id).where(Platform.issuer == "https://moodle.example.nl")) is None
+
+
+def test_many_rows_of_plain_sql_go_in_at_once_and_a_duplicate_is_sqlalchemys_error(app, db):
+    if db.get_bind().dialect.name != "sqlite":
+        pytest.skip("run_many takes the driver's own syntax; the store uses it for SQLite's qmark style")
+    sql = "INSERT INTO xapi_activities (tenant_id, activity_key, activity_id, definition) VALUES (?, ?, ?, ?)"
+    connection = db.connection()
+    run_many(connection, sql, [(1, "k1", "https://example.nl/1", "{}"), (1, "k2", "https://example.nl/2", "{}")])
+    assert db.scalars(select(Activity.activity_key).order_by(Activity.activity_key)).all() == ["k1", "k2"]
+    with pytest.raises(IntegrityError):
+        run_many(connection, sql, [(1, "k3", "https://example.nl/3", "{}"), (1, "k1", "https://example.nl/1", "{}")])
+    db.rollback()
+    assert db.scalars(select(Activity.activity_key)).all() == []
