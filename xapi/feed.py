@@ -54,8 +54,8 @@ POLL_INTERVAL = 5.0
 # it has GATHER_COMMITS of them or has waited GATHER_LIMIT. A lone commit is thus read after
 # 20 ms; a busy process reads a few times a second. Evidence appears that much later.
 GATHER_STEP = 0.02
-GATHER_LIMIT = 0.25
-GATHER_COMMITS = 50
+GATHER_LIMIT = 0.5
+GATHER_COMMITS = 100
 
 _table = StoredBatch.__table__
 _INSERT = DirectStatement(insert(_table))  # once per storing commit: see xapi/direct_sql.py
