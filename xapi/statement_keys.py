@@ -37,7 +37,7 @@ def value_key(kind: str, value: str) -> str:
     """Hash a filter value to a fixed-width key so indexes stay small whatever the IRI length.
 
     Cached: the same verbs, activities and learners come back in statement after statement,
-    and a stored statement needs about ten keys (16,384 entries: a few MB at most per process)."""
+    and a stored statement needs about ten keys (16,384 entries: a few MB per process for IRIs of usual length)."""
     return hashlib.sha256(f"{kind}\x1f{value}".encode("utf-8")).hexdigest()[:32]
 
 
