@@ -13,7 +13,12 @@ does it flush the session first, as Session.execute would: a caller that added O
 its statements depend on calls session.flush() before.
 
 While anything listens to the engine's cursor events (tests that read which SQL runs, or
-its query plans), statements go through Session.execute instead, so the listeners see them.
+its query plans), statements go through SQLAlchemy's Connection.execute instead, so the
+listeners see them.
+
+A driver error comes out as SQLAlchemy's exception (IntegrityError for a duplicate), but
+SQLAlchemy does not see it: a connection lost this way is not marked invalid. The pool's
+check on checkout (pool_pre_ping, on for PostgreSQL) replaces it before its next use.
 """
 
 from __future__ import annotations
