@@ -253,3 +253,12 @@ def test_a_reader_goes_on_reading_while_its_rounds_come_back_full(app, db, heard
         reader.stop()
     assert [i for _, ids, _, _ in heard for i in ids] == stored
     assert _rows(db) == 0
+
+
+def test_a_reader_finds_the_rows_it_claimed_through_an_index(db):
+    dialect = db.get_bind().dialect
+    if dialect.name != "sqlite":
+        pytest.skip("the plan read here is SQLite's; PostgreSQL plans by its statistics")
+    sql = str(feed._CLAIMED.compile(dialect=dialect))
+    plan = [row[-1] for row in db.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + sql, ("a-token",))]
+    assert any("ix_xapi_stored_batches_claimed_by" in step for step in plan), plan
