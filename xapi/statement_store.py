@@ -25,6 +25,7 @@ from xapi.statement_activities import record_definitions
 from xapi.statement_index import activities_with_definitions, filter_keys
 from xapi.statement_keys import agent_key
 from xapi.validation import VOIDED_VERB, parse_timestamp, statements_match
+from xapi.write_lock import begin_writing
 
 # Core tables, not ORM entities: storing is bulk work and the ORM layer would only add overhead.
 STATEMENTS = Statement.__table__
@@ -155,6 +156,7 @@ def _store(session, writer: Writer, statements: list[dict], ids: list[str], *, v
             voiding_targets.append(target)
         result.stored_ids.append(key)
 
+    begin_writing(connection)  # the rows are ready: the lock is held from here to the commit
     if len(rows) == 1:
         seqs = [_INSERT_ONE.rows(connection, rows[0])[0][0]]
     else:
