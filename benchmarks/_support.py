@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _http import KeepAliveConnection  # noqa: E402
+from _http import SocketConnection  # noqa: E402
 from launch import (  # noqa: E402,F401  (shared helpers)
     describe_layout,
     free_port,
@@ -232,21 +232,17 @@ def install_sigterm_exit() -> None:
 # --- clients -----------------------------------------------------------------------------------
 
 
-class KeepAliveClient(KeepAliveConnection):
+class KeepAliveClient(SocketConnection):
     """A keep-alive connection that speaks xAPI: version header, credential, JSON bodies."""
 
     def __init__(self, base_url: str, authorization: str, timeout: float = 60.0):
-        super().__init__(base_url, timeout)
-        self.headers = {"X-Experience-API-Version": XAPI_VERSION}
+        headers = {"X-Experience-API-Version": XAPI_VERSION}
         if authorization:
-            self.headers["Authorization"] = authorization
+            headers["Authorization"] = authorization
+        super().__init__(base_url, headers, timeout)
 
     def request(self, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
-        headers = dict(self.headers)
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-        response, data = self.exchange(method, self.prefix + path, body, headers)
-        return response.status, data
+        return self.exchange(method, path, body, "Content-Type: application/json\r\n" if body is not None else "")
 
 
 @dataclass
