@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from lti_tool.lti.models import ACTIVE, Deployment, Platform
 from lti_tool.people.models import User
 from tests.conftest import TOOL_BASE_URL, Launcher
 from tests.support.platform import FIXTURES, TestPlatform
+from tests.support.serving import free_port
 
 CAPTURED_ISSUER = "http://127.0.0.1:8080"
 CLIENT_ID = "hgdpvfLEGXEbpmx"
@@ -196,9 +196,7 @@ def test_openid_configuration_that_is_not_a_url_is_refused(client, db):
 
 
 def test_unreachable_openid_configuration_is_refused_and_stores_nothing(client, db):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     url = f"http://127.0.0.1:{port}/mod/lti/openid-configuration.php"
     response = client.get("/lti/register", query_string={"openid_configuration": url})
     assert response.status_code == 400

@@ -18,6 +18,7 @@ from lti_tool.outbox.models import DELIVERED, FAILED, PENDING, OutboxMessage
 from lti_tool.outbox.services import RetryPolicy, claim_due
 from lti_tool.outbox.worker import OutboxWorker, run_worker
 from tests.integration.test_service_clients import ServedApp, ScriptedPlatform, closed_port_url
+from tests.support.serving import free_port
 
 LINE_ITEM = "https://moodle.example.nl/mod/lti/services.php/2/lineitems/2/lineitem?type_id=1"
 
@@ -713,16 +714,13 @@ def test_no_embedded_worker_starts_when_the_setting_is_off(app):
 
 def test_gunicorn_with_the_embedded_worker_delivers_the_outbox_and_stops_on_sigterm(db, scripted_platform, scores_arrive, settings_overrides, tmp_path):
     import signal
-    import socket
     import subprocess
     import sys
 
     from lti_tool.settings import PROJECT_DIR
 
     message = _queue(db, scripted_platform)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     env = _process_env(settings_overrides, tmp_path, outbox_embedded_worker="true", bind=f"127.0.0.1:{port}", workers="2")
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", str(PROJECT_DIR / "config" / "gunicorn.conf.py"), "lti_tool.wsgi:app"],

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,13 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.serving import free_port
+
 PROJECT_DIR = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _group_alive(group: int) -> bool:
@@ -48,7 +43,7 @@ def _answers(url: str) -> bool:
 
 @pytest.fixture
 def served(tmp_path):
-    port = _free_port()
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = dict(
         os.environ,
@@ -94,7 +89,7 @@ def test_a_bad_worker_count_is_one_line_before_anything_starts(tmp_path):
     env = dict(os.environ, LEERPASPOORT_WORKERS="lots", LEERPASPOORT_DATABASE_URL=f"sqlite:///{tmp_path}/never.db")
     env.pop("LEERPASPOORT_CONFIG", None)
     finished = subprocess.run(
-        [str(Path(sys.executable).with_name("leerpaspoort")), "serve", "--port", str(_free_port())],
+        [str(Path(sys.executable).with_name("leerpaspoort")), "serve", "--port", str(free_port())],
         env=env, cwd=PROJECT_DIR, capture_output=True, text=True, timeout=60,
     )
     assert finished.returncode == 1

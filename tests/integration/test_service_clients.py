@@ -4,7 +4,6 @@ cache, and service calls, against the demo platform and a scripted platform on 1
 from __future__ import annotations
 
 import json
-import socket
 import threading
 from collections import deque
 from datetime import timedelta
@@ -20,6 +19,7 @@ from lti_tool.db import session_factory, utcnow
 from lti_tool.lti.claims import SCOPE_LINEITEM, SCOPE_LINEITEM_READONLY, SCOPE_NRPS, SCOPE_SCORE
 from lti_tool.lti.models import Platform, ServiceToken
 from lti_tool.lti.service_client import ServiceClient, ServiceError, TokenError, scope_key
+from tests.support.serving import free_port
 from xapi.client import parse_retry_after
 
 # --- a real HTTP server for the tool with its demo platform ---------------------------------
@@ -170,9 +170,7 @@ def scripted():
 
 def closed_port_url() -> str:
     """A URL on 127.0.0.1 where nothing listens: connecting fails at once."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     return f"http://127.0.0.1:{port}/token"
 
 

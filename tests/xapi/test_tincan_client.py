@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 import uuid
@@ -15,6 +14,7 @@ from tincan import Activity, ActivityProfileDocument, Agent, AgentAccount, Remot
 from werkzeug.serving import make_server
 
 from tests.support.remote_lrs import serve_proxy
+from tests.support.serving import free_port
 from tests.xapi.conftest import make_statement
 from xapi.client import RemoteLRSClient, RemoteLRSError, normalise_endpoint
 
@@ -169,9 +169,7 @@ def test_wrapper_gives_up_after_its_timeout_on_a_stalled_server(live_base, lrs_c
 
 
 def test_wrapper_raises_when_nothing_listens():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     client = RemoteLRSClient(f"http://127.0.0.1:{port}/xapi/", key="k", secret="s", timeout=2)
     with pytest.raises(RemoteLRSError) as caught:
         client.about()
