@@ -22,6 +22,7 @@ import json
 import logging
 import uuid
 from dataclasses import dataclass
+from typing import Callable
 
 from flask import current_app, has_app_context
 from sqlalchemy import select
@@ -30,7 +31,7 @@ from sqlalchemy.orm import Session
 import xapi
 from lti_tool.lti.models import Platform
 from lti_tool.outbox.models import OutboxMessage
-from lti_tool.outbox.services import Outcome
+from lti_tool.outbox.services import LeaseKeeper, Outcome, lease_for
 from lti_tool.settings import Settings
 from xapi.client import RemoteLRSClient, RemoteLRSError, normalise_endpoint
 from xapi.models import Statement
@@ -123,12 +124,14 @@ def deliver_forward(session: Session, _service_client, message: OutboxMessage) -
             permanent=True,
         )
     payload = message.payload or {}
+    # Splitting a refused batch can take many requests: the lease is renewed on the way.
+    lease = LeaseKeeper(session, message.id, message.locked_by, lease_for(settings))
     statements = _stored_statements(session, int(payload.get("tenant_id", -1)), list(payload.get("statement_ids") or []))
     session.commit()  # end the read before the network call; the worker records the outcome in a new one
     if not statements:
         return Outcome(delivered=True, error="None of these statements is stored any more; nothing to send.")
     try:
-        refused = _send(_client(settings), statements)
+        refused = _send(_client(settings), statements, lease.keep)
     except RemoteLRSError as exc:
         return outcome_from_remote_error(exc)
     if refused:
@@ -149,7 +152,9 @@ class Refusal:
     reason: str
 
 
-def _send(client: RemoteLRSClient, statements: list[dict], *, after_conflict: bool = False) -> list[Refusal]:
+def _send(
+    client: RemoteLRSClient, statements: list[dict], keep_lease: Callable[[], None], *, after_conflict: bool = False
+) -> list[Refusal]:
     """POST statements; return the ones the remote refused on their own merits.
 
     An LRS refuses a whole batch for one statement it will not take (400) or for its size
@@ -158,23 +163,24 @@ def _send(client: RemoteLRSClient, statements: list[dict], *, after_conflict: bo
     statements (network, 5xx, 401, 429) are raised: the message as a whole is retried or failed,
     and so is a second 409 for statements the remote just said it does not have.
     """
+    keep_lease()
     try:
         client.post_statements(statements)
     except RemoteLRSError as exc:
         if exc.status == 409 and not after_conflict:
-            return _after_conflict(client, statements)
+            return _after_conflict(client, statements, keep_lease)
         if exc.status not in SPLIT_ON_STATUS:
             raise
         if len(statements) == 1:
             return [Refusal(statements[0]["id"], exc.status, str(exc))]
         middle = len(statements) // 2
-        return _send(client, statements[:middle], after_conflict=after_conflict) + _send(
-            client, statements[middle:], after_conflict=after_conflict
+        return _send(client, statements[:middle], keep_lease, after_conflict=after_conflict) + _send(
+            client, statements[middle:], keep_lease, after_conflict=after_conflict
         )
     return []
 
 
-def _after_conflict(client: RemoteLRSClient, statements: list[dict]) -> list[Refusal]:
+def _after_conflict(client: RemoteLRSClient, statements: list[dict], keep_lease: Callable[[], None]) -> list[Refusal]:
     """The remote refused the batch because it has some of these ids: send only what it lacks.
 
     Many LRSs answer 409 even when the stored statement is the same one (then it is delivered);
@@ -182,12 +188,13 @@ def _after_conflict(client: RemoteLRSClient, statements: list[dict]) -> list[Ref
     """
     missing, different = [], []
     for statement in statements:
+        keep_lease()
         remote = client.get_statement(statement["id"])
         if remote is None:
             missing.append(statement)
         elif not statements_match(remote, statement):
             different.append(Refusal(statement["id"], 409, "the external LRS holds a different statement under this id"))
-    refused = _send(client, missing, after_conflict=True) if missing else []
+    refused = _send(client, missing, keep_lease, after_conflict=True) if missing else []
     return different + refused
 
 

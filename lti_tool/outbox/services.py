@@ -7,13 +7,15 @@ is only claimable while no older message of its ordering key is still pending, s
 scores of one learner on one line item go out one at a time, oldest first.
 
 Delivery happens outside any transaction; the outcome is written back only by the worker
-that still holds the lease.
+that still holds the lease. The worker renews the lease as it starts each message (a round
+claims several at once), and a delivery that makes many requests renews it before each one.
 """
 
 from __future__ import annotations
 
 import logging
 import random
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -105,6 +107,46 @@ def claim_due(session: Session, worker_id: str, *, lease: timedelta, limit: int 
             claimed.append(message_id)
     session.commit()
     return sorted(claimed)
+
+
+def lease_for(settings) -> timedelta:
+    """How long a claim holds: a token request and a service call that both time out, and a retry."""
+    return timedelta(seconds=max(60.0, 4 * settings.outbox_request_timeout))
+
+
+class LeaseLostError(Exception):
+    """Another worker holds the message now (this worker's lease ran out): stop delivering it."""
+
+
+def renew_lease(session: Session, message_id: int, worker_id: str, lease: timedelta, *, now: datetime | None = None) -> None:
+    """Extend this worker's lease on a pending message and commit; LeaseLostError if it holds it no more.
+
+    An expired lease that nobody claimed since is still this worker's to extend: a claim by
+    another worker sets locked_by, and the UPDATEs of the two are serialised by the database."""
+    now = now or utcnow()
+    renewed = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.locked_by == worker_id, OutboxMessage.status == PENDING)
+        .values(locked_until=now + lease)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.commit()
+    if renewed != 1:
+        raise LeaseLostError(f"Outbox message {message_id} is no longer leased to {worker_id}.")
+
+
+class LeaseKeeper:
+    """For a delivery that makes many requests: call `keep()` before each one, and the lease is
+    renewed once half of it has gone by since the last renewal (LeaseLostError if it was lost)."""
+
+    def __init__(self, session: Session, message_id: int, worker_id: str, lease: timedelta):
+        self.session, self.message_id, self.worker_id, self.lease = session, message_id, worker_id, lease
+        self.renewed_at = time.monotonic()  # the worker renewed it as the delivery started
+
+    def keep(self) -> None:
+        if time.monotonic() - self.renewed_at >= self.lease.total_seconds() / 2:
+            renew_lease(self.session, self.message_id, self.worker_id, self.lease)
+            self.renewed_at = time.monotonic()
 
 
 def record_outcome(

@@ -14,7 +14,6 @@ import socket
 import threading
 import time
 import uuid
-from datetime import timedelta
 from typing import Callable
 
 from flask import Flask
@@ -26,7 +25,7 @@ from lti_tool.lrs_forward import FORWARD_KIND, deliver_forward
 from lti_tool.lti.ags import SCORE_KIND, deliver_score
 from lti_tool.lti.service_client import ServiceClient, client_for
 from lti_tool.outbox.models import PENDING, OutboxMessage
-from lti_tool.outbox.services import Outcome, RetryPolicy, claim_due, record_outcome
+from lti_tool.outbox.services import LeaseLostError, Outcome, RetryPolicy, claim_due, lease_for, record_outcome, renew_lease
 from xapi import feed
 
 log = logging.getLogger(__name__)
@@ -64,8 +63,7 @@ class OutboxWorker:
             base_delay=settings.outbox_retry_base_delay,
             max_delay=settings.outbox_retry_max_delay,
         )
-        # Long enough for a token request and a service call that both time out, plus a retry.
-        self.lease = timedelta(seconds=max(60.0, 4 * settings.outbox_request_timeout))
+        self.lease = lease_for(settings)
 
     def run_round(self, limit: int = BATCH_SIZE) -> int:
         """Claim up to `limit` due messages and deliver them; return how many were attempted."""
@@ -79,6 +77,11 @@ class OutboxWorker:
         """Attempt one claimed message and record the outcome; return its new status."""
         # An application context, so deliverers can read the settings (the embedded thread has none).
         with self.app.app_context(), self.sessions() as session:
+            try:
+                # The round's claim may be old by now: the earlier messages took their time.
+                renew_lease(session, message_id, self.worker_id, self.lease)
+            except LeaseLostError:
+                return None
             message = session.scalars(
                 select(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.locked_by == self.worker_id)
             ).first()
@@ -91,6 +94,11 @@ class OutboxWorker:
                     outcome = Outcome(error=f"No delivery is known for messages of kind {message.kind!r}.", permanent=True)
                 else:
                     outcome = deliverer(session, self.client, message)
+            except LeaseLostError:
+                # A long delivery outlived its lease and another worker took the message over.
+                log.warning("Outbox message %s: lease lost during delivery; left to the worker that holds it", message_id)
+                session.rollback()
+                return None
             except Exception as exc:  # a bug must not stop the queue; the message is retried later
                 log.exception("Outbox message %s: delivery raised", message_id)
                 session.rollback()

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from lti_tool.db import utcnow
+from lti_tool.db import session_factory, utcnow
 from lti_tool.lrs_forward import FORWARD_KIND
 from lti_tool.lrs_pull import pull, pull_authority
 from lti_tool.lti.models import Platform
@@ -154,6 +154,51 @@ def test_one_statement_the_remote_refuses_does_not_hold_back_the_rest_of_its_bat
     assert refused["id"] in message.last_error and "injected failure" in message.last_error
     assert sorted(remote_lrs.statement_ids()) == sorted(s["id"] for s in sent if s is not refused)
     assert faulty_proxy.count("POST") <= 2 * len(sent) - 1
+
+
+def test_a_long_split_renews_the_lease_before_each_request(app, post, db, remote_lrs, faulty_proxy, monkeypatch):
+    import lti_tool.lrs_forward
+    import lti_tool.outbox.services
+
+    sent = [statement() for _ in range(5)]
+    sent[3]["context"] = {"extensions": {"https://leerpaspoort.example/x/note": "not-for-that-lrs"}}
+    post(*sent)
+    faulty_proxy.refuse_marker = b"not-for-that-lrs"
+    # A lease so short that each request of the split finds it half gone.
+    monkeypatch.setattr(lti_tool.lrs_forward, "lease_for", lambda _settings: timedelta(0))
+    renewals = []
+    renew = lti_tool.outbox.services.renew_lease
+    monkeypatch.setattr(lti_tool.outbox.services, "renew_lease", lambda *args, **kw: (renewals.append(args[1]), renew(*args, **kw)))
+
+    OutboxWorker(app).drain()
+
+    (message,) = forwards(db)
+    assert (message.status, message.attempts) == (FAILED, 1)  # the outcome was recorded, not lost
+    assert "4 of 5 statements were forwarded" in message.last_error
+    assert len(renewals) == faulty_proxy.count("POST") > 1 and set(renewals) == {message.id}
+
+
+def test_a_split_stops_when_another_worker_took_the_message_over(app, post, db, remote_lrs, faulty_proxy, monkeypatch):
+    import lti_tool.lrs_forward
+
+    sent = [statement() for _ in range(5)]
+    sent[3]["context"] = {"extensions": {"https://leerpaspoort.example/x/note": "not-for-that-lrs"}}
+    post(*sent)
+    faulty_proxy.refuse_marker = b"not-for-that-lrs"
+    monkeypatch.setattr(lti_tool.lrs_forward, "lease_for", lambda _settings: timedelta(0))
+
+    def taken_over(method, _path):
+        if method == "POST" and faulty_proxy.count("POST") == 1:  # the lease ran out during the first request
+            with session_factory(app)() as other:
+                other.execute(update(OutboxMessage).values(locked_by="worker-b", locked_until=utcnow() + timedelta(minutes=5)))
+                other.commit()
+
+    faulty_proxy.on_request = taken_over
+    OutboxWorker(app).drain()
+
+    (message,) = forwards(db)
+    assert (message.status, message.locked_by, message.attempts) == (PENDING, "worker-b", 0)
+    assert faulty_proxy.count("POST") == 1  # no second request once the lease was gone
 
 
 def test_a_batch_too_large_for_the_remote_is_sent_in_smaller_parts(app, post, db, remote_lrs, faulty_proxy):

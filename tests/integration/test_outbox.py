@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from lti_tool.db import session_factory, utcnow
-from lti_tool.lti.ags import ScoreError, enqueue_score, next_score_stamp, scores_url
+from lti_tool.lti.ags import SCORE_KIND, ScoreError, enqueue_score, next_score_stamp, scores_url
 from lti_tool.lti.models import LoginState, Platform
 from lti_tool.lti.service_client import ServiceClient
 from lti_tool.outbox.models import DELIVERED, FAILED, PENDING, OutboxMessage
@@ -508,6 +508,53 @@ def test_a_worker_that_lost_its_lease_does_not_record_an_outcome(app, db, script
         assert record_outcome(session, message.id, "worker-a", Outcome(delivered=True), RetryPolicy()) is None
 
     assert _reload(db, message).status == PENDING
+
+
+def test_each_message_of_a_round_gets_a_fresh_lease_as_its_delivery_starts(app, db, scripted_platform):
+    from lti_tool.outbox.services import Outcome
+
+    first, second = _queue(db, scripted_platform, user_sub="31"), _queue(db, scripted_platform, user_sub="32")
+    seen = []
+
+    def slow_delivery(session, _client, message):
+        seen.append((message.id, message.locked_until, utcnow()))
+        threading.Event().wait(0.4)  # longer than the whole lease below
+        return Outcome(status_code=200, delivered=True)
+
+    worker = OutboxWorker(app, worker_id="worker-a", deliverers={SCORE_KIND: slow_delivery})
+    worker.lease = timedelta(seconds=0.3)
+    assert worker.run_round() == 2  # both claimed at once, with a lease that ends before the second starts
+
+    assert [message_id for message_id, _, _ in seen] == [first.id, second.id]
+    for _message_id, locked_until, started in seen:
+        assert locked_until.replace(tzinfo=started.tzinfo) > started  # still leased when delivery began
+    assert [_reload(db, m).status for m in (first, second)] == [DELIVERED, DELIVERED]
+
+
+def test_a_delivery_whose_lease_was_taken_over_stops_and_records_nothing(app, db, scripted_platform):
+    from lti_tool.outbox.services import LeaseKeeper, Outcome
+
+    message = _queue(db, scripted_platform)
+    sessions = session_factory(app)
+    requests_made = []
+
+    def long_delivery(session, _client, delivering):
+        lease = LeaseKeeper(session, delivering.id, delivering.locked_by, timedelta(0))  # renews before every request
+        for number in range(3):
+            lease.keep()
+            requests_made.append(number)
+            if number == 0:  # the lease ran out meanwhile, and another worker claimed the message
+                with sessions() as other:
+                    other.execute(update(OutboxMessage).values(locked_by="worker-b", locked_until=utcnow() + timedelta(minutes=5)))
+                    other.commit()
+        return Outcome(status_code=200, delivered=True)
+
+    worker = OutboxWorker(app, worker_id="worker-a", deliverers={SCORE_KIND: long_delivery})
+    assert worker.run_round() == 1
+
+    assert requests_made == [0]  # it stopped at the next request
+    reloaded = _reload(db, message)
+    assert (reloaded.status, reloaded.locked_by, reloaded.attempts) == (PENDING, "worker-b", 0)
 
 
 def test_two_workers_at_once_deliver_every_message_exactly_once_and_in_order_per_learner(app, db, scripted_platform):

@@ -13,7 +13,7 @@ import secrets
 import shutil
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
@@ -117,6 +117,7 @@ class FaultyProxy:
     refuse_marker: bytes = b""
     max_body: int = 0
     stall_seconds: float = 0.0
+    on_request: Callable[[str, str], None] | None = None  # called with method and path before answering
     requests: list[tuple[str, str]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     base_url: str = ""
@@ -147,6 +148,8 @@ def _handler_for(proxy: FaultyProxy):
                 if failing:
                     proxy.fail_next -= 1
                 proxy.pass_first -= 1
+            if proxy.on_request is not None:
+                proxy.on_request(self.command, self.path)
             status = proxy.fail_status if failing else None
             if body and proxy.refuse_marker and proxy.refuse_marker in body:
                 status = 400
