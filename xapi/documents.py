@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from xapi.errors import BadRequestError, ConflictError, PreconditionFailedError
 from xapi.models import Document, insert_ignoring_conflicts
 from xapi.statement_keys import value_key
+from xapi.write_lock import begin_writing
 
 STATE = "state"
 ACTIVITY_PROFILE = "activity_profile"
@@ -166,7 +167,7 @@ def _find(
     if for_update:
         # PostgreSQL: writers of one document queue on its row, so each reads the version it
         # replaces and none loses its turn to another. SQLite renders nothing here: there, the
-        # first UPDATE of an attempt takes the database's write lock, so a retry cannot lose.
+        # writer holds the database's write lock before it reads (_write).
         # populate_existing: a row this session read earlier is refreshed, not reused.
         query = query.with_for_update().execution_options(populate_existing=True)
     return session.scalars(query).first()
@@ -232,6 +233,8 @@ def _write(
     """
     key = scope.document_key(document_id)
     for _ in range(_MAX_ATTEMPTS):
+        # SQLite: the write lock first, so the version read is the one replaced (xapi/write_lock.py).
+        begin_writing(session.connection())
         row = _find(session, tenant_id, scope, document_id, for_update=True)
         current = _detached(row) if row is not None else None
         content, content_type = decide(current)

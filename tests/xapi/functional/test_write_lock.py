@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
+from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy.exc import OperationalError
@@ -119,3 +121,33 @@ def test_postgresql_is_left_to_its_own_locks(app, db):
     connection = db.connection()
     begin_writing(connection)  # nothing to do, and nothing run
     assert connection.exec_driver_sql("SELECT 1").scalar() == 1
+
+
+def test_a_document_write_waits_for_the_lock_in_short_steps_before_it_reads(db, database_url, other_writer, monkeypatch):
+    from xapi import documents
+
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the write lock is SQLite's")
+    scope = documents.DocumentScope(documents.STATE, activity_id="https://leerpaspoort.example/a", agent_key="mbox:x", registration=None)
+    anything = documents.Preconditions()
+    now = datetime.now(timezone.utc)
+    documents.put_document(db, 1, scope, "bookmark", b'{"page": 1}', "application/json", anything, now=now, require_precondition=False)
+    db.commit()
+    other_writer.execute("BEGIN IMMEDIATE")  # another worker is writing
+    other_writer.execute("UPDATE xapi_documents SET content = X'7b2270616765223a20327d'")  # {"page": 2}
+    steps = []
+    real_sleep = write_lock.time.sleep
+
+    def sleep(seconds):
+        steps.append(seconds)
+        if len(steps) == 3:
+            other_writer.commit()
+        real_sleep(seconds)
+
+    monkeypatch.setattr(write_lock.time, "sleep", sleep)
+    documents.post_document(db, 1, scope, "bookmark", b'{"score": 9}', "application/json", anything, now=now)
+    db.commit()
+
+    assert steps == [0.0001, 0.0002, 0.0004]
+    # Merged into what the other writer committed while this one waited: it read after the lock.
+    assert json.loads(documents.get_document(db, 1, scope, "bookmark").content) == {"page": 2, "score": 9}
