@@ -156,16 +156,22 @@ def test_one_statement_the_remote_refuses_does_not_hold_back_the_rest_of_its_bat
     assert faulty_proxy.count("POST") <= 2 * len(sent) - 1
 
 
-def test_a_long_split_renews_the_lease_before_each_request(app, post, db, remote_lrs, faulty_proxy, monkeypatch):
+def _split_under_a_lease_of_nothing(post, faulty_proxy, monkeypatch) -> None:
+    """Five statements of which the remote refuses one, so the batch is split over several
+    POSTs, with a lease so short that each request of the split finds it half gone."""
     import lti_tool.lrs_forward
-    import lti_tool.outbox.services
 
     sent = [statement() for _ in range(5)]
     sent[3]["context"] = {"extensions": {"https://leerpaspoort.example/x/note": "not-for-that-lrs"}}
     post(*sent)
     faulty_proxy.refuse_marker = b"not-for-that-lrs"
-    # A lease so short that each request of the split finds it half gone.
     monkeypatch.setattr(lti_tool.lrs_forward, "lease_for", lambda _settings: timedelta(0))
+
+
+def test_a_long_split_renews_the_lease_before_each_request(app, post, db, remote_lrs, faulty_proxy, monkeypatch):
+    import lti_tool.outbox.services
+
+    _split_under_a_lease_of_nothing(post, faulty_proxy, monkeypatch)
     renewals = []
     renew = lti_tool.outbox.services.renew_lease
     monkeypatch.setattr(lti_tool.outbox.services, "renew_lease", lambda *args, **kw: (renewals.append(args[1]), renew(*args, **kw)))
@@ -179,13 +185,7 @@ def test_a_long_split_renews_the_lease_before_each_request(app, post, db, remote
 
 
 def test_a_split_stops_when_another_worker_took_the_message_over(app, post, db, remote_lrs, faulty_proxy, monkeypatch):
-    import lti_tool.lrs_forward
-
-    sent = [statement() for _ in range(5)]
-    sent[3]["context"] = {"extensions": {"https://leerpaspoort.example/x/note": "not-for-that-lrs"}}
-    post(*sent)
-    faulty_proxy.refuse_marker = b"not-for-that-lrs"
-    monkeypatch.setattr(lti_tool.lrs_forward, "lease_for", lambda _settings: timedelta(0))
+    _split_under_a_lease_of_nothing(post, faulty_proxy, monkeypatch)
 
     def taken_over(method, _path):
         if method == "POST" and faulty_proxy.count("POST") == 1:  # the lease ran out during the first request
