@@ -1,17 +1,17 @@
-"""Taking SQLite's write lock for the store in short steps, not in SQLite's long sleeps.
+"""Taking SQLite's write lock for the LRS's writes in short steps, not in SQLite's long sleeps.
 
 SQLite lets one connection write at a time. A writer that finds the lock taken calls the busy
 handler that `busy_timeout` installs, and that handler sleeps 1, 2, 5, 10, ... ms between its
 attempts. A single-statement POST holds the lock for about half a millisecond. With three
 gunicorn workers storing single statements, a worker slept in that handler about once per two
-POSTs, 2 ms each time on average: for about a third of the time it had the lock come free and
-go by while it slept, and the processors stood idle.
+POSTs, 2 ms each time on average: a third of the run, while the lock came free and was taken
+again, and the processors stood idle.
 
-`begin_writing` opens the store's transaction with BEGIN IMMEDIATE, which takes the write lock
-or fails at once while `busy_timeout` is 0, and tries again after 0.1 ms, doubling to at most
-1 ms, for as long as the connection's `busy_timeout` would have waited. On PostgreSQL, and on a
-connection whose transaction already writes or reads, it does nothing: a transaction that has
-read must keep its snapshot, and only SQLite's own handler may retry its first write.
+`begin_writing` opens the transaction with BEGIN IMMEDIATE, which takes the write lock or fails
+at once while `busy_timeout` is 0, and tries again after 0.1 ms, doubling to at most 1 ms, for
+as long as the connection's `busy_timeout` would have waited. On PostgreSQL it does nothing,
+and so it does on a connection whose SQLite transaction is already open: that one keeps its
+snapshot, and SQLite's own handler takes its lock.
 """
 
 from __future__ import annotations
@@ -57,7 +57,8 @@ def _begin_immediate(cursor, deadline: float) -> None:
             cursor.execute("BEGIN IMMEDIATE")
             return
         except sqlite3.OperationalError as exc:
-            if getattr(exc, "sqlite_errorcode", None) != _SQLITE_BUSY or time.monotonic() >= deadline:
+            # The primary code: SQLITE_BUSY_RECOVERY (another connection recovering the log) waits too.
+            if exc.sqlite_errorcode & 0xFF != _SQLITE_BUSY or time.monotonic() >= deadline:
                 raise
         time.sleep(step)
         step = min(step * 2, LAST_STEP)
