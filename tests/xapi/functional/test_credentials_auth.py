@@ -144,3 +144,15 @@ def test_invalid_credential_requests_are_refused(db, kwargs, message):
     arguments = {"tenant_id": 1, "name": "x", "pepper": b"p"} | kwargs
     with pytest.raises(CredentialError, match=message):
         create_credential(db, **arguments)
+
+
+def test_the_pepper_follows_the_configured_keys(app):
+    derived = credential_pepper(app)
+    app.config["SECRET_KEY"] = "another secret key"
+    assert credential_pepper(app) not in (derived, b"another secret key")
+    app.config["XAPI_CREDENTIAL_PEPPER"] = "an explicit pepper"
+    assert credential_pepper(app) == b"an explicit pepper"
+    app.config["XAPI_CREDENTIAL_PEPPER"] = None
+    app.config["SECRET_KEY"] = None
+    with pytest.raises(RuntimeError, match="SECRET_KEY or XAPI_CREDENTIAL_PEPPER"):
+        credential_pepper(app)
