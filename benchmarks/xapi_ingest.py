@@ -16,6 +16,10 @@ concurrent keep-alive connections:
              a freshly migrated SQLite file: WAL, synchronous=NORMAL, 100 rows per transaction,
              one thread, no HTTP, no validation. The ceiling; target: batch >= 50% of it.
 
+Before the single phase, GET /xapi/about (no database work) runs through the same server and
+clients. Its server CPU per request is printed as a gauge of the machine's speed at that moment:
+on a shared machine the same code's statements/s can change by half within an hour.
+
 Statements come from 500 actors (a cohort), 30 verbs with a Zipf-like skew and 2,000 activities.
 Each phase's request bodies are built before it starts (the clients run on the same cores).
 Server CPU per request comes from /proc for the server's process group, so it can be judged on
@@ -28,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sqlite3
 import sys
 import tempfile
@@ -57,6 +60,7 @@ TARGET_SINGLE = 1000.0
 TARGET_BATCH = 4000.0
 TARGET_FRACTION_OF_RAW = 0.5
 BATCH_SIZE = 100
+GAUGE_REQUESTS = 2000
 
 
 def post_statements(connection, body: bytes, expected: int) -> int:
@@ -64,6 +68,13 @@ def post_statements(connection, body: bytes, expected: int) -> int:
     if status != 200:
         raise RuntimeError(f"POST: HTTP {status} {data[:200]!r}")
     return expected
+
+
+def get_about(connection, _rng) -> int:
+    status, data = connection.request("GET", "/xapi/about")
+    if status != 200:
+        raise RuntimeError(f"GET /xapi/about: HTTP {status} {data[:200]!r}")
+    return 1
 
 
 def prepared_bodies(population: Population, requests: int, size: int, seed: int) -> list[bytes]:
@@ -121,7 +132,7 @@ def raw_sqlite_ceiling(population: Population, count: int) -> PhaseResult:
     return result
 
 
-def report(lrs: LRS, single: PhaseResult, batch: PhaseResult, raw: PhaseResult, clients: int) -> bool:
+def report(lrs: LRS, gauge: PhaseResult, single: PhaseResult, batch: PhaseResult, raw: PhaseResult, clients: int) -> bool:
     rows, all_met = [], True
     for phase, target, unit in ((single, TARGET_SINGLE, "POST x1"), (batch, TARGET_BATCH, f"POST x{BATCH_SIZE}")):
         met = phase.rate >= target and not phase.errors
@@ -155,7 +166,13 @@ def report(lrs: LRS, single: PhaseResult, batch: PhaseResult, raw: PhaseResult, 
             f"{phase.name}: the clients used {phase.client_cpu * 1000 / max(phase.requests, 1):.2f} ms CPU per request; "
             f"the server finished its after-commit work (formal evidence, cmi5) {phase.settle * 1000:.0f} ms after the last answer"
         )
-    for phase in (single, batch):
+    floor, cpu = gauge.server_cpu_ms_per_request, single.server_cpu_ms_per_request
+    if floor and cpu and not gauge.errors:
+        print(
+            f"machine gauge: GET /xapi/about took {floor:.2f} ms of server CPU per request ({gauge.rate:,.0f}/s); "
+            f"a single POST took {cpu / floor:.1f} times that. When the gauge moves between runs, the machine's speed moved."
+        )
+    for phase in (gauge, single, batch):
         if phase.errors:
             print(f"{phase.name}: first error: {phase.errors[0]}")
     return all_met
@@ -180,11 +197,12 @@ def main() -> int:
         # Warm up: imports, connection pools, caches each worker keeps, before anything is timed.
         run_phase("warm-up", lrs, args.clients, 200, posting(prepared_bodies(population, 200, 1, 9), 1))
         lrs.wait_for_feed()
+        gauge = run_phase("gauge", lrs, args.clients, GAUGE_REQUESTS, get_about)
         single = run_phase("single", lrs, args.clients, args.singles, posting(prepared_bodies(population, args.singles, 1, 1), 1), settle=True)
         bodies = prepared_bodies(population, args.batches, BATCH_SIZE, 2)
         batch = run_phase("batch", lrs, args.clients, args.batches, posting(bodies, BATCH_SIZE), settle=True)
     raw = raw_sqlite_ceiling(population, args.raw)
-    return 0 if report(lrs, single, batch, raw, args.clients) else 2
+    return 0 if report(lrs, gauge, single, batch, raw, args.clients) else 2
 
 
 if __name__ == "__main__":
