@@ -68,6 +68,10 @@ def build_engine(database_url: str) -> Engine:
             # in five of a single-statement POST stream copied pages and synced both files.
             cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
             cursor.close()
+            # SQLite's own lower() folds only A-Z, so a search for "özdemir" missed "Özdemir" here
+            # while PostgreSQL found it. Python's folds every script, as PostgreSQL's does in a
+            # UTF-8 database. No index is built on lower(), so replacing it changes no stored data.
+            dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
 
         @event.listens_for(engine, "savepoint")
         def _begin_before_savepoint(connection, _name):
@@ -79,6 +83,15 @@ def build_engine(database_url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def _unicode_lower(value):
+    """SQL lower() for SQLite, with Unicode case folding; NULL stays NULL, as in SQLite's own."""
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    return str(value).lower()
 
 
 def init_app(app: Flask, database_url: str) -> None:

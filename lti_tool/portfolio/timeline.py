@@ -194,7 +194,7 @@ def _page_parameters(portfolio_id: int, filters: TimelineFilter, offset: int, pa
     if filters.type:
         parameters["type"] = filters.type
     if filters.tag:
-        parameters["tag"] = filters.tag.casefold()
+        parameters["tag"] = filters.tag.lower()  # as SQL lower() folds the stored tag
     if filters.competency_id is not None:
         parameters["competency_id"] = filters.competency_id
     if filters.query:

@@ -143,6 +143,18 @@ def test_search_module_and_status_filters_choose_the_learners(launcher, client, 
     assert [r["learner_sub"] for r in rows] == ["4"]
 
 
+def test_a_learner_search_ignores_case_beyond_a_to_z(client, db, placed_course):
+    omer = User(platform_id=placed_course.platform_id, sub="oz1", given_name="Ömer", family_name="Özdemir",
+                name="Ömer Özdemir", email="o.ozdemir@example.org")
+    db.add(omer)
+    db.flush()
+    db.add(Membership(user_id=omer.id, context_id=placed_course.id, roles=LEARNER_ROLE, source="nrps"))
+    db.commit()
+    for term in ("özdemir", "ÖZDEMIR", "ömer öz"):
+        page = client.get(f"/courses/{placed_course.id}/completions", query_string={"q": term}).get_data(as_text=True)
+        assert "1 learner matches" in page and "Özdemir" in page, term
+
+
 def test_the_command_line_lists_placed_modules_nobody_started(placed_course, settings_overrides, monkeypatch):
     from lti_tool.cli import main
 

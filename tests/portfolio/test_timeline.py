@@ -88,6 +88,16 @@ def test_filters_and_search(mixed, query, expected):
     assert titles(mixed.get(f"/portfolio?{query}")) == expected
 
 
+@pytest.mark.parametrize("query", ["q=één+dag", "q=ÉÉN", "q=HAUPTSTRAßE", "tag=ÉÉNDAAGS", "tag=ééndaags", "tag=Straße"])
+def test_search_and_tags_ignore_case_beyond_a_to_z(learner, db, query):
+    # SQLite's own lower() folds only A-Z; PostgreSQL's folds every letter. Both must find these.
+    make_evidence(db, learner, title="ÉÉN DAG meelopen op de IC", occurred_on=date(2026, 1, 1), tags=["Ééndaags"])
+    make_evidence(db, learner, title="Stage in de Hauptstraße", occurred_on=date(2026, 1, 2), tags=["Straße"])
+    make_evidence(db, learner, title="Een andere notitie", occurred_on=date(2026, 1, 3))
+    expected = "Stage in de Hauptstraße" if "stra" in query.lower() else "ÉÉN DAG meelopen op de IC"
+    assert titles(learner.get(f"/portfolio?{query}")) == [expected]
+
+
 def test_course_filter_keeps_what_belongs_to_the_course(mixed):
     assert titles(mixed.get(f"/portfolio?course={mixed.context_id}")) == [
         "What I learned about hygiene",
