@@ -6,8 +6,8 @@ import os
 from lti_tool import worker_layout
 
 bind = os.environ.get("LEERPASPOORT_BIND", "127.0.0.1:8000")
-# Single-threaded workers, one more than the cores, unless the environment says otherwise; why
-# is in lti_tool/worker_layout.py.
+# Single-threaded workers, one more than the cores (at most 16), unless the environment says
+# otherwise; why is in lti_tool/worker_layout.py.
 workers = worker_layout.workers()
 threads = worker_layout.threads()
 worker_class = worker_layout.worker_class(threads)

@@ -1,8 +1,8 @@
 """How many gunicorn workers and threads `leerpaspoort serve` runs (config/gunicorn.conf.py).
 
-By default: one more single-threaded (sync) worker than the machine has cores. Measured with
-`benchmarks/launch.py` (16 concurrent launches, SQLite, 2 cores), this beat threaded workers
-for two reasons:
+By default: one more single-threaded (sync) worker than the machine has cores, up to
+MAX_DEFAULT_WORKERS. Measured with `benchmarks/launch.py` (16 concurrent launches, SQLite,
+2 cores), this beat threaded workers for two reasons:
 
 - Threads of one worker share one interpreter lock, so a worker's requests wait for each
   other's Python; processes let the kernel spread them over the cores.
@@ -30,10 +30,17 @@ def usable_cores() -> int:
     return os.cpu_count() or 1
 
 
+# Where the default stops growing with the cores. Each worker keeps about two database
+# connections open (its requests', its feed reader's) and PostgreSQL allows 100 by default, so
+# 65 workers on a 64-core machine would run out of connections under load. More workers than
+# this are a choice to make with the database's limit in view, through LEERPASPOORT_WORKERS.
+MAX_DEFAULT_WORKERS = 16
+
+
 def workers(environ: Mapping[str, str] = os.environ) -> int:
     # One more than the cores: a worker waiting on the database or on a platform (the demo's
     # roster on this same server, for one) leaves a core to another.
-    return _whole_number(environ, "LEERPASPOORT_WORKERS", usable_cores() + 1)
+    return _whole_number(environ, "LEERPASPOORT_WORKERS", min(usable_cores() + 1, MAX_DEFAULT_WORKERS))
 
 
 def threads(environ: Mapping[str, str] = os.environ) -> int:

@@ -1,5 +1,5 @@
-"""The gunicorn layout `leerpaspoort serve` runs: sync workers, one more than the cores, unless
-the environment asks for threads (lti_tool/worker_layout.py, config/gunicorn.conf.py)."""
+"""The gunicorn layout `leerpaspoort serve` runs: sync workers, one more than the cores (at most
+16), unless the environment asks for threads (lti_tool/worker_layout.py, config/gunicorn.conf.py)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,15 @@ def test_by_default_one_sync_worker_more_than_the_usable_cores(monkeypatch):
     assert worker_layout.workers({}) == 5
     assert worker_layout.threads({}) == 1
     assert worker_layout.worker_class(1) == "sync"
+
+
+def test_the_default_stops_growing_at_sixteen_workers(monkeypatch):
+    # About two database connections per worker: 65 workers would exhaust PostgreSQL's 100.
+    monkeypatch.setattr(worker_layout, "usable_cores", lambda: 64)
+    assert worker_layout.workers({}) == worker_layout.MAX_DEFAULT_WORKERS == 16
+    monkeypatch.setattr(worker_layout, "usable_cores", lambda: 15)
+    assert worker_layout.workers({}) == 16
+    assert worker_layout.workers({"LEERPASPOORT_WORKERS": "40"}) == 40  # asked for: no cap
 
 
 def test_the_environment_sets_workers_and_threads():
@@ -46,7 +55,7 @@ def test_the_gunicorn_config_follows_the_layout(monkeypatch):
     config = runpy.run_path(str(PROJECT_DIR / "config" / "gunicorn.conf.py"))
     assert config["worker_class"] == "sync"
     assert config["threads"] == 1
-    assert config["workers"] == worker_layout.usable_cores() + 1
+    assert config["workers"] == min(worker_layout.usable_cores() + 1, worker_layout.MAX_DEFAULT_WORKERS)
 
     monkeypatch.setenv("LEERPASPOORT_WORKERS", "3")
     monkeypatch.setenv("LEERPASPOORT_THREADS", "8")
