@@ -113,10 +113,9 @@ def list_reflections():
 @bp.route("/trash")
 @login_required
 def trash():
-    items = reflections.reflections_of(get_session(), current_user, deleted=True)
-    return render_template(
-        "reflections/trash.html", reflections=items, form=ConfirmForm(), trash_days=reflections.TRASH_DAYS
-    )
+    # The portfolio has one trash, for evidence and reflections alike (restore and delete for
+    # good); this address stays for links and bookmarks made before.
+    return redirect(url_for("portfolio.trash"))
 
 
 # --- writing -----------------------------------------------------------------------------------

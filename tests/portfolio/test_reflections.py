@@ -325,7 +325,10 @@ def test_delete_asks_first_then_moves_to_the_trash_and_restores(learner, db):
     assert learner.post(f"/portfolio/reflections/{reflection.id}/delete").status_code == 302
     assert _only_reflection(db, learner).deleted_at is not None
     assert learner.get(f"/portfolio/reflections/{reflection.id}").status_code == 404
-    assert "Eerste klantgesprek" in learner.get("/portfolio/reflections/trash").get_data(as_text=True)
+    assert "Eerste klantgesprek" in learner.get("/portfolio/trash").get_data(as_text=True)
+    # The reflections' own trash address leads to the portfolio's one trash.
+    moved = learner.get("/portfolio/reflections/trash")
+    assert moved.status_code == 302 and moved.headers["Location"].endswith("/portfolio/trash")
     assert "Eerste klantgesprek" not in learner.get("/portfolio/reflections/").get_data(as_text=True)
 
     assert learner.post(f"/portfolio/reflections/{reflection.id}/restore").status_code == 302
@@ -426,7 +429,7 @@ def test_nobody_else_reaches_a_reflection(request, learner, db, who):
     assert (reflection.revision, reflection.title, reflection.deleted_at) == before
 
 
-@pytest.mark.parametrize("path", ["/portfolio/reflections/", "/portfolio/reflections/trash", "/portfolio/reflections/new"])
+@pytest.mark.parametrize("path", ["/portfolio/reflections/", "/portfolio/trash", "/portfolio/reflections/new"])
 def test_lists_show_only_the_own_reflections(learner, second_learner, db, path):
     _new_starr(learner)
     reflection = _only_reflection(db, learner)
