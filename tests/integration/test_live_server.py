@@ -10,7 +10,7 @@ from flask import request
 from sqlalchemy import text
 
 from lti_tool.db import get_session
-from tests.support.live_server import serve_app
+from tests.support.live_server import RequestsInFlight, serve_app
 
 HELD_PATH = "/xapi/about"
 
@@ -43,3 +43,21 @@ def test_teardown_waits_for_a_request_in_flight_and_leaves_no_connection_out(dat
     assert engine.pool.checkedout() == 0
     client.join(5)
 
+
+
+def test_once_teardown_has_begun_no_request_reaches_the_application():
+    reached = []
+
+    def application(environ, start_response):
+        reached.append(environ["PATH_INFO"])
+        start_response("200 OK", [])
+        return [b"ok"]
+
+    in_flight = RequestsInFlight(application)
+    assert b"".join(in_flight({"REQUEST_METHOD": "GET", "PATH_INFO": "/before"}, lambda *_: None)) == b"ok"
+    assert in_flight.close_and_wait(1)
+
+    statuses = []
+    answer = b"".join(in_flight({"REQUEST_METHOD": "GET", "PATH_INFO": "/after"}, lambda status, _: statuses.append(status)))
+    assert reached == ["/before"]
+    assert statuses == ["503 Service Unavailable"] and b"shutting down" in answer

@@ -37,12 +37,21 @@ class RequestsInFlight:
     def __init__(self, app) -> None:
         self.app = app
         self.running: list[str] = []
+        self._closed = False
         self._changed = threading.Condition()
 
     def __call__(self, environ, start_response):
         described = f"{environ['REQUEST_METHOD']} {environ.get('PATH_INFO', '')}"
         with self._changed:
-            self.running.append(described)
+            admitted = not self._closed
+            if admitted:
+                self.running.append(described)
+        if not admitted:
+            # A connection accepted just before the server stopped: it must not reach the
+            # application (and its database) once teardown has begun.
+            start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+            yield b"The test server is shutting down."
+            return
         try:
             answer = self.app(environ, start_response)
             try:
@@ -55,9 +64,10 @@ class RequestsInFlight:
                 self.running.remove(described)
                 self._changed.notify_all()
 
-    def wait_until_idle(self, timeout: float) -> bool:
-        """True when no request runs any more; False when `timeout` passed first."""
+    def close_and_wait(self, timeout: float) -> bool:
+        """Let no new request in; True once none runs any more, False when `timeout` passed first."""
         with self._changed:
+            self._closed = True
             return self._changed.wait_for(lambda: not self.running, timeout)
 
 
@@ -103,7 +113,7 @@ def serve_app(database_url: str, instance_path: Path, *, demo_enabled: bool = Tr
         server.shutdown()
         server.server_close()
         thread.join()
-        idle = in_flight.wait_until_idle(IN_FLIGHT_GRACE_SECONDS)
+        idle = in_flight.close_and_wait(IN_FLIGHT_GRACE_SECONDS)
         app.extensions["leerpaspoort.engine"].dispose()
         if not idle:
             raise RuntimeError(
