@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Iterator
@@ -49,11 +50,19 @@ def utcnow() -> datetime:
 WAL_AUTOCHECKPOINT_PAGES = 10_000
 
 
+def json_text(value) -> str:
+    """JSON columns as the database stores them: letters as letters ("cliënt"), not as escapes
+    ("cli\\u00ebnt"), so a search in the stored text (a reflection's content) finds them."""
+    return json.dumps(value, ensure_ascii=False)
+
+
 def build_engine(database_url: str) -> Engine:
     """Create an engine with the pragmas SQLite needs for concurrent use."""
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(
+            url, connect_args={"timeout": 30, "check_same_thread": False}, json_serializer=json_text
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
@@ -82,7 +91,7 @@ def build_engine(database_url: str) -> Engine:
                 connection.exec_driver_sql("BEGIN")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, json_serializer=json_text)
 
 
 def _unicode_lower(value):

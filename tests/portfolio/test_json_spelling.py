@@ -1,0 +1,50 @@
+"""JSON columns keep their letters ("cliënt", not "cli\\u00ebnt"): a search in a reflection's
+stored text finds Dutch words with accents, in rows written before (migration 0022) and after."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from alembic import command
+from sqlalchemy import text
+
+from lti_tool import migrate
+from lti_tool.portfolio.models import Reflection
+from tests.portfolio.conftest import make_reflection
+from tests.portfolio.test_timeline import titles
+
+CONTENT = {"body": "<p>Één keer per week met de cliënt; ideeën van de patiënt</p>"}
+
+
+def _stored_text(db, reflection_id: int) -> str:
+    column = "content::text" if db.bind.dialect.name == "postgresql" else "content"
+    return db.execute(text(f"SELECT {column} FROM reflections WHERE id = :id"), {"id": reflection_id}).scalar_one()
+
+
+@pytest.mark.parametrize("query", ["q=cliënt", "q=ÉÉN+KEER", "q=ideeën", "q=PATIËNT"])
+def test_a_reflection_is_found_by_a_word_with_accents(learner, db, query):
+    make_reflection(db, learner, title="Gesprek", content=CONTENT)
+    assert titles(learner.get(f"/portfolio?{query}")) == ["Gesprek"]
+
+
+def test_json_is_stored_with_its_letters(learner, db):
+    reflection = make_reflection(db, learner, title="Gesprek", content=CONTENT)
+    assert "cliënt" in _stored_text(db, reflection.id)
+
+
+def test_the_migration_respells_rows_written_with_escapes(learner, db, database_url):
+    reflection = make_reflection(db, learner, title="Gesprek", content=CONTENT)
+    escaped = json.dumps(CONTENT)  # as rows were written before: "cli\u00ebnt"
+    cast = "CAST(:value AS json)" if db.bind.dialect.name == "postgresql" else ":value"
+    db.execute(text(f"UPDATE reflections SET content = {cast} WHERE id = :id"), {"value": escaped, "id": reflection.id})
+    db.commit()
+    assert titles(learner.get("/portfolio?q=cliënt")) == []  # what users met before
+    db.close()
+
+    command.downgrade(migrate.alembic_config(database_url), "0021_feed_claim_index")
+    migrate.upgrade(database_url)
+
+    assert "cliënt" in _stored_text(db, reflection.id)
+    assert db.get(Reflection, reflection.id).content == CONTENT
+    assert titles(learner.get("/portfolio?q=cliënt")) == ["Gesprek"]
