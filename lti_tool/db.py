@@ -53,7 +53,14 @@ WAL_AUTOCHECKPOINT_PAGES = 10_000
 def json_text(value) -> str:
     """JSON columns as the database stores them: letters as letters ("cliënt"), not as escapes
     ("cli\\u00ebnt"), so a search in the stored text (a reflection's content) finds them."""
-    return json.dumps(value, ensure_ascii=False)
+    text = json.dumps(value, ensure_ascii=False)
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            # A lone surrogate (JSON allows "\\ud800") has no UTF-8 spelling: keep the escapes.
+            return json.dumps(value)
+    return text
 
 
 def build_engine(database_url: str) -> Engine:

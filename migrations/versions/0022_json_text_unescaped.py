@@ -37,6 +37,10 @@ def _unescaped(stored):
     if "\\u" not in text:
         return None
     respelled = json.dumps(json.loads(text), ensure_ascii=False)
+    try:
+        respelled.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate ("\ud800") keeps its escape
+        return None
     return respelled if respelled != text else None
 
 

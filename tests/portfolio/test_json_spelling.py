@@ -10,6 +10,7 @@ from alembic import command
 from sqlalchemy import text
 
 from lti_tool import migrate
+from lti_tool.db import json_text
 from lti_tool.portfolio.models import Reflection
 from tests.portfolio.conftest import make_reflection
 from tests.portfolio.test_timeline import titles
@@ -35,9 +36,11 @@ def test_json_is_stored_with_its_letters(learner, db):
 
 def test_the_migration_respells_rows_written_with_escapes(learner, db, database_url):
     reflection = make_reflection(db, learner, title="Gesprek", content=CONTENT)
-    escaped = json.dumps(CONTENT)  # as rows were written before: "cli\u00ebnt"
+    odd = make_reflection(db, learner, title="Vreemd", content={"body": "é and half a pair: \ud800"})
     cast = "CAST(:value AS json)" if db.bind.dialect.name == "postgresql" else ":value"
-    db.execute(text(f"UPDATE reflections SET content = {cast} WHERE id = :id"), {"value": escaped, "id": reflection.id})
+    for row in (reflection, odd):  # as rows were written before: "cli\u00ebnt"
+        escaped = json.dumps(row.content)
+        db.execute(text(f"UPDATE reflections SET content = {cast} WHERE id = :id"), {"value": escaped, "id": row.id})
     db.commit()
     assert titles(learner.get("/portfolio?q=cliënt")) == []  # what users met before
     db.close()
@@ -48,3 +51,16 @@ def test_the_migration_respells_rows_written_with_escapes(learner, db, database_
     assert "cliënt" in _stored_text(db, reflection.id)
     assert db.get(Reflection, reflection.id).content == CONTENT
     assert titles(learner.get("/portfolio?q=cliënt")) == ["Gesprek"]
+    # A value with no UTF-8 spelling is left as it was.
+    assert "\\ud800" in _stored_text(db, odd.id)
+    assert db.get(Reflection, odd.id).content == {"body": "é and half a pair: \ud800"}
+
+
+def test_a_lone_surrogate_keeps_its_escape_and_the_row_is_stored(learner, db):
+    # JSON allows "\ud800", which has no UTF-8 spelling: that value stays escaped, and is kept.
+    assert json_text({"name": "José \ud800"}) == '{"name": "Jos\\u00e9 \\ud800"}'
+    assert json_text({"name": "José"}) == '{"name": "José"}'
+    odd = {"body": "<p>half a pair: \ud800</p>"}
+    reflection = make_reflection(db, learner, title="Vreemd", content=odd)
+    db.expire_all()
+    assert db.get(Reflection, reflection.id).content == odd
