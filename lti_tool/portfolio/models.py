@@ -6,9 +6,10 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, false
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from lti_tool.db import Base, UTCDateTime, utcnow
+from lti_tool.richtext import searchable_text
 
 # Evidence kinds: formal learning leads to a certificate or diploma; informal learning does not.
 FORMAL = "formal"
@@ -53,6 +54,8 @@ class Evidence(Base):
     title: Mapped[str] = mapped_column(String(300))
     # Sanitised HTML (nh3) — never rendered unsanitised.
     description: Mapped[str] = mapped_column(Text, default="")
+    # The description's words, kept in step with it: what the timeline search looks in.
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     occurred_on: Mapped[date] = mapped_column(Date)
     context_id: Mapped[int | None] = mapped_column(ForeignKey("contexts.id", ondelete="SET NULL"), index=True)
     url: Mapped[str | None] = mapped_column(String(2048))
@@ -76,6 +79,11 @@ class Evidence(Base):
         back_populates="evidence", cascade="all, delete-orphan", order_by="EvidenceFile.id"
     )
     tags: Mapped[list[EvidenceTag]] = relationship(cascade="all, delete-orphan", order_by="EvidenceTag.tag")
+
+    @validates("description")
+    def _keep_search_text(self, _key: str, description: str | None) -> str | None:
+        self.search_text = searchable_text(description)
+        return description
 
 
 class EvidenceFile(Base):
@@ -142,6 +150,9 @@ class Reflection(Base):
     title: Mapped[str] = mapped_column(String(300), default="")
     # Sanitised HTML per field: {"body": ...} for free text, the five STARR fields otherwise.
     content: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # The saved content's words (every part), kept in step with it: what the timeline search
+    # looks in. The JSON itself holds markup and the STARR parts' names ("task", "result").
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     status: Mapped[str] = mapped_column(String(20), default=DRAFT)
     # The autosaved working copy (sanitised like the content); None when nothing is unsaved.
     draft_title: Mapped[str | None] = mapped_column(String(300))
@@ -156,6 +167,11 @@ class Reflection(Base):
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __mapper_args__ = {"version_id_col": revision}
+
+    @validates("content")
+    def _keep_search_text(self, _key: str, content: dict[str, str] | None) -> dict[str, str] | None:
+        self.search_text = " ".join(filter(None, (searchable_text(part) for part in (content or {}).values())))
+        return content
 
 
 class ReflectionRevision(Base):

@@ -13,7 +13,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Date, Integer, String, and_, bindparam, case, cast, exists, false, func, literal, or_, select, type_coerce, union, union_all
+from sqlalchemy import Date, Integer, and_, bindparam, case, exists, false, func, literal, or_, select, type_coerce, union, union_all
 from sqlalchemy.orm import Session, defer
 
 from lti_tool.competencies.models import Competency, CompetencyFramework, EvidenceCompetency
@@ -121,7 +121,7 @@ def _evidence_rows(shape: _Shape):
         conditions.append(
             or_(
                 func.lower(Evidence.title).like(pattern, escape="\\"),
-                func.lower(Evidence.description).like(pattern, escape="\\"),
+                func.lower(Evidence.search_text).like(pattern, escape="\\"),
                 func.lower(func.coalesce(Evidence.issuer, "")).like(pattern, escape="\\"),
                 exists().where(EvidenceTag.evidence_id == Evidence.id, func.lower(EvidenceTag.tag).like(pattern, escape="\\")),
             )
@@ -146,7 +146,7 @@ def _reflection_rows(shape: _Shape):
         conditions.append(
             or_(
                 func.lower(Reflection.title).like(pattern, escape="\\"),
-                func.lower(cast(Reflection.content, String)).like(pattern, escape="\\"),
+                func.lower(Reflection.search_text).like(pattern, escape="\\"),
             )
         )
     return select(
