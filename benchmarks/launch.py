@@ -116,7 +116,8 @@ def server_environment(
 def describe_layout(env: dict[str, str]) -> str:
     """The gunicorn layout config/gunicorn.conf.py makes of this environment."""
     threads = worker_layout.threads(env)
-    return f"{worker_layout.workers(env)} {worker_layout.worker_class(threads)} workers x {threads} threads"
+    workers = worker_layout.workers(env["LEERPASPOORT_DATABASE_URL"], env)
+    return f"{workers} {worker_layout.worker_class(threads)} workers x {threads} threads"
 
 
 def start_server(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen:

@@ -4,11 +4,12 @@ import gc
 import os
 
 from lti_tool import worker_layout
+from lti_tool.settings import load_settings
 
 bind = os.environ.get("LEERPASPOORT_BIND", "127.0.0.1:8000")
-# Single-threaded workers, one more than the cores (at most 16), unless the environment says
-# otherwise; why is in lti_tool/worker_layout.py.
-workers = worker_layout.workers()
+# Single-threaded workers, one more than the cores on PostgreSQL and as many as the cores on
+# SQLite (at most 16), unless the environment says otherwise; why is in lti_tool/worker_layout.py.
+workers = worker_layout.workers(load_settings().database_url)
 threads = worker_layout.threads()
 worker_class = worker_layout.worker_class(threads)
 # A sync worker busy longer than this is restarted: room for the largest export or upload to

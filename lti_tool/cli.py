@@ -7,7 +7,6 @@ import os
 import sys
 
 import click
-from sqlalchemy import select
 
 from lti_tool.cli_support import pass_app
 from lti_tool.db import session_scope
@@ -28,7 +27,7 @@ def serve(app, host: str, port: int) -> None:
     from lti_tool import worker_layout
 
     try:  # gunicorn would say the same, under a traceback of its own
-        worker_layout.workers(), worker_layout.threads()
+        worker_layout.workers(app.extensions["leerpaspoort.settings"].database_url), worker_layout.threads()
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     _prepare(app)
